@@ -1,0 +1,114 @@
+-- Schema of the built knowledge base (strikebot kb build writes it; nothing else does).
+-- Truth lives in the CSV files beside this one; this database is rebuildable output.
+-- Dates: every *_text column keeps the curator's value with its precision
+-- ("2023", "2023-04", "2023-04-14", "2023-04-14T09:00", offsets allowed);
+-- every *_utc column is the moment it stands for, in UTC ISO 8601
+-- (a date without a time = end of that day, Europe/London, for closes/announcements;
+--  start of that day for starts).
+
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE sources (
+  id TEXT PRIMARY KEY, url TEXT NOT NULL, title TEXT NOT NULL, publisher TEXT NOT NULL,
+  published TEXT NOT NULL,            -- YYYY, YYYY-MM or YYYY-MM-DD as printed
+  kind TEXT NOT NULL CHECK (kind IN ('official','union','news')),
+  notes TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE organisations (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('union','nhs_body','government','employer','other')),
+  aliases TEXT NOT NULL DEFAULT '',   -- ';'-separated, lower-case matching is done by the engine
+  covered INTEGER NOT NULL DEFAULT 1, -- 0 = known name the KB holds no facts for (e.g. RCM)
+  description TEXT NOT NULL DEFAULT '', source_id TEXT REFERENCES sources(id)
+);
+
+CREATE TABLE staff_groups (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, aliases TEXT NOT NULL DEFAULT '',
+  covered INTEGER NOT NULL DEFAULT 1, description TEXT NOT NULL DEFAULT '',
+  source_id TEXT REFERENCES sources(id)
+);
+
+CREATE TABLE strikes (
+  id TEXT PRIMARY KEY,
+  unions TEXT NOT NULL,               -- ';'-separated organisation ids
+  staff_groups TEXT NOT NULL,         -- ';'-separated staff_group ids
+  nations TEXT NOT NULL,              -- ';'-separated: england, wales, scotland, northern_ireland
+  start_text TEXT NOT NULL, start_utc TEXT NOT NULL,
+  end_text TEXT NOT NULL, end_utc TEXT NOT NULL,
+  duration_hours REAL,
+  status TEXT NOT NULL CHECK (status IN ('held','called_off','curtailed','planned')),
+  scope TEXT NOT NULL DEFAULT '', summary TEXT NOT NULL,
+  source_id TEXT NOT NULL REFERENCES sources(id), other_source_ids TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE ballots (
+  id TEXT PRIMARY KEY, union_id TEXT NOT NULL REFERENCES organisations(id),
+  staff_group TEXT NOT NULL REFERENCES staff_groups(id), nations TEXT NOT NULL,
+  purpose TEXT NOT NULL CHECK (purpose IN ('statutory_strike_ballot','pay_offer_consultation','indicative_poll','referendum')),
+  subject TEXT NOT NULL,              -- what the ballot decides, in a few words
+  opens_text TEXT NOT NULL DEFAULT '', opens_utc TEXT,
+  closes_text TEXT NOT NULL DEFAULT '', closes_utc TEXT,
+  outcome TEXT NOT NULL CHECK (outcome IN ('accept','reject','mandate','no_mandate','pending','')),
+  outcome_pct REAL, turnout_pct REAL, votes_cast INTEGER, votes_for_outcome INTEGER,
+  announced_text TEXT NOT NULL DEFAULT '', announced_utc TEXT,
+  mandate_expires_text TEXT NOT NULL DEFAULT '', mandate_expires_utc TEXT,
+  recommendation TEXT NOT NULL DEFAULT '' CHECK (recommendation IN ('accept','reject','none','')),
+  recommendation_source_id TEXT REFERENCES sources(id),
+  variant_of TEXT NOT NULL DEFAULT '', -- id of the row this one reports differently (another source)
+  summary TEXT NOT NULL, source_id TEXT NOT NULL REFERENCES sources(id),
+  other_source_ids TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE offers (
+  id TEXT PRIMARY KEY, offered_by TEXT NOT NULL REFERENCES organisations(id),
+  staff_groups TEXT NOT NULL, unions TEXT NOT NULL DEFAULT '', nations TEXT NOT NULL,
+  date_text TEXT NOT NULL, date_utc TEXT NOT NULL, pay_years TEXT NOT NULL DEFAULT '',
+  consolidated_pct REAL, consolidated_pct_max REAL, consolidated_gbp REAL,
+  one_off_pct REAL, one_off_min_gbp REAL, one_off_max_gbp REAL,
+  variant_of TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('offered','accepted','rejected','imposed','implemented','superseded')),
+  summary TEXT NOT NULL, source_id TEXT NOT NULL REFERENCES sources(id),
+  other_source_ids TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE figures (
+  id TEXT PRIMARY KEY, metric TEXT NOT NULL, value REAL NOT NULL,
+  unit TEXT NOT NULL CHECK (unit IN ('count','percent','gbp','days','hours')),
+  qualifier TEXT NOT NULL DEFAULT 'exact' CHECK (qualifier IN ('exact','about','more_than','nearly','at_least')),
+  setting TEXT NOT NULL CHECK (setting IN ('acute','mental_health','community','non_acute','all_settings','not_stated')),
+  area TEXT NOT NULL DEFAULT 'England',
+  strike_ids TEXT NOT NULL DEFAULT '',  -- ';'-separated strikes the figure measures
+  unions TEXT NOT NULL DEFAULT '', staff_groups TEXT NOT NULL DEFAULT '',
+  period_start_text TEXT NOT NULL DEFAULT '', period_start_utc TEXT,
+  period_end_text TEXT NOT NULL DEFAULT '', period_end_utc TEXT,
+  cumulative INTEGER NOT NULL DEFAULT 0,
+  variant_of TEXT NOT NULL DEFAULT '',
+  as_of_text TEXT NOT NULL, as_of_utc TEXT NOT NULL,
+  summary TEXT NOT NULL, source_id TEXT NOT NULL REFERENCES sources(id),
+  other_source_ids TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE statements (
+  id TEXT PRIMARY KEY, speaker TEXT NOT NULL, role TEXT NOT NULL,
+  organisation TEXT REFERENCES organisations(id),
+  date_text TEXT NOT NULL, date_utc TEXT NOT NULL,
+  strike_id TEXT REFERENCES strikes(id),
+  paraphrase TEXT NOT NULL, source_id TEXT NOT NULL REFERENCES sources(id)
+);
+
+CREATE TABLE faqs (
+  id TEXT PRIMARY KEY, question TEXT NOT NULL,
+  phrasings TEXT NOT NULL DEFAULT '', -- '|'-separated alternate phrasings
+  answer TEXT NOT NULL, source_id TEXT NOT NULL REFERENCES sources(id)
+);
+
+-- One row per answerable fact: the text the engine searches, with its entities.
+CREATE TABLE docs (
+  rowid INTEGER PRIMARY KEY, kind TEXT NOT NULL, fact_id TEXT NOT NULL,
+  phrasings TEXT NOT NULL,            -- '|'-separated questions this fact answers
+  body TEXT NOT NULL,                 -- searchable text: summary, scope, names and aliases
+  UNIQUE (kind, fact_id)
+);
+CREATE VIRTUAL TABLE docs_fts USING fts5(phrasings, body, content='docs', content_rowid='rowid',
+  tokenize = 'porter unicode61 remove_diacritics 2');
