@@ -108,7 +108,15 @@ CREATE TABLE docs (
   rowid INTEGER PRIMARY KEY, kind TEXT NOT NULL, fact_id TEXT NOT NULL,
   phrasings TEXT NOT NULL,            -- '|'-separated questions this fact answers
   body TEXT NOT NULL,                 -- searchable text: summary, scope, names and aliases
+  unions TEXT NOT NULL DEFAULT '',    -- ';rcn;bma;' (wrapped so LIKE '%;rcn;%' matches whole ids)
+  groups TEXT NOT NULL DEFAULT '',
+  nations TEXT NOT NULL DEFAULT '',
+  first_utc TEXT, last_utc TEXT,      -- the span the fact is about (strike days, ballot window, figure period)
+  known_utc TEXT,                     -- when the fact became knowable (result announced, figure as-of); NULL = scheduled
+  metric TEXT NOT NULL DEFAULT '', setting TEXT NOT NULL DEFAULT '', cumulative INTEGER NOT NULL DEFAULT 0,
+  area TEXT NOT NULL DEFAULT '',
   UNIQUE (kind, fact_id)
 );
+CREATE INDEX docs_kind_first ON docs (kind, first_utc);
 CREATE VIRTUAL TABLE docs_fts USING fts5(phrasings, body, content='docs', content_rowid='rowid',
   tokenize = 'porter unicode61 remove_diacritics 2');

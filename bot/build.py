@@ -1,0 +1,376 @@
+"""Knowledge build: `knowledge/*.csv` -> validated -> new SQLite file -> atomic `os.replace` over the old one.
+
+Every problem is reported as `FILE:LINE: column: reason` (the header is line 1), all at once; on any problem,
+or any exception mid-way, the existing knowledge base is left byte-for-byte untouched and no partial file stays.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.clock import DateParseError, PartialDate, parse_partial, to_utc_iso
+from bot.models import NATIONS
+
+SCHEMA_FILE = "schema.sql"
+
+
+class BuildError(Exception):
+    """The knowledge files are invalid; `problems` holds every 'FILE:LINE: column: reason' line."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the knowledge files")
+
+
+@dataclass(frozen=True)
+class Col:
+    """One CSV column: `kind` says how it is parsed and checked; `required` means a non-empty value."""
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    ref: str = ""  # table the value (or each ';' item) must name
+
+
+def _c(name: str, kind: str = "text", req: bool = False, choices: tuple[str, ...] = (), ref: str = "") -> Col:
+    return Col(name, kind, req, choices, ref)
+
+
+SRC = _c("source_id", "ref", True, ref="sources")
+OTHER = _c("other_source_ids", "refs", ref="sources")
+
+TABLES: dict[str, list[Col]] = {
+    "sources": [
+        _c("id", "id", True), _c("url", "url", True), _c("title", req=True), _c("publisher", req=True),
+        _c("published", "date", True), _c("kind", "enum", True, ("official", "union", "news")), _c("notes"),
+    ],
+    "organisations": [
+        _c("id", "id", True), _c("name", req=True),
+        _c("kind", "enum", True, ("union", "nhs_body", "government", "employer", "other")),
+        _c("aliases", "list"), _c("covered", "bool"), _c("description"), _c("source_id", "ref", ref="sources"),
+    ],
+    "staff_groups": [
+        _c("id", "id", True), _c("name", req=True), _c("aliases", "list"), _c("covered", "bool"),
+        _c("description"), _c("source_id", "ref", ref="sources"),
+    ],
+    "strikes": [
+        _c("id", "id", True), _c("unions", "refs", True, ref="organisations"),
+        _c("staff_groups", "refs", True, ref="staff_groups"), _c("nations", "nations", True),
+        _c("start", "date", True), _c("end", "date", True), _c("duration_hours", "hours"),
+        _c("status", "enum", True, ("held", "called_off", "curtailed", "planned")), _c("scope"),
+        _c("summary", req=True), SRC, OTHER,
+    ],
+    "ballots": [
+        _c("id", "id", True), _c("union", "ref", True, ref="organisations"),
+        _c("staff_group", "ref", True, ref="staff_groups"), _c("nations", "nations", True),
+        _c("purpose", "enum", True,
+           ("statutory_strike_ballot", "pay_offer_consultation", "indicative_poll", "referendum")),
+        _c("subject", req=True), _c("opens", "date"), _c("closes", "date"),
+        _c("outcome", "enum", choices=("accept", "reject", "mandate", "no_mandate", "pending")),
+        _c("outcome_pct", "pct"), _c("turnout_pct", "pct"), _c("votes_cast", "count"),
+        _c("votes_for_outcome", "count"), _c("announced", "date"), _c("mandate_expires", "date"),
+        _c("recommendation", "enum", choices=("accept", "reject", "none")),
+        _c("recommendation_source_id", "ref", ref="sources"), _c("variant_of", "ref", ref="ballots"),
+        _c("summary", req=True), SRC, OTHER,
+    ],
+    "offers": [
+        _c("id", "id", True), _c("offered_by", "ref", True, ref="organisations"),
+        _c("staff_groups", "refs", True, ref="staff_groups"), _c("unions", "refs", ref="organisations"),
+        _c("nations", "nations", True), _c("date", "date", True), _c("pay_years", "list"),
+        _c("consolidated_pct", "pct"), _c("consolidated_pct_max", "pct"), _c("consolidated_gbp", "money"),
+        _c("one_off_pct", "pct"), _c("one_off_min_gbp", "money"), _c("one_off_max_gbp", "money"),
+        _c("variant_of", "ref", ref="offers"),
+        _c("status", "enum", True, ("offered", "accepted", "rejected", "imposed", "implemented", "superseded")),
+        _c("summary", req=True), SRC, OTHER,
+    ],
+    "figures": [
+        _c("id", "id", True),
+        _c("metric", "enum", True, ("appointments_rescheduled", "staff_absent_peak", "staff_absent_daily_avg",
+                                    "planned_care_delivered_pct", "cost", "strike_days", "strikers")),
+        _c("value", "number", True), _c("unit", "enum", True, ("count", "percent", "gbp", "days", "hours")),
+        _c("qualifier", "enum", choices=("exact", "about", "more_than", "nearly", "at_least")),
+        _c("setting", "enum", True,
+           ("acute", "mental_health", "community", "non_acute", "all_settings", "not_stated")),
+        _c("area"), _c("strike_ids", "refs", ref="strikes"), _c("unions", "refs", ref="organisations"),
+        _c("staff_groups", "refs", ref="staff_groups"), _c("period_start", "date"), _c("period_end", "date"),
+        _c("cumulative", "bool"), _c("variant_of", "ref", ref="figures"), _c("as_of", "date", True),
+        _c("summary", req=True), SRC, OTHER,
+    ],
+    "statements": [
+        _c("id", "id", True), _c("speaker", req=True), _c("role", req=True),
+        _c("organisation", "ref", ref="organisations"), _c("date", "date", True),
+        _c("strike_id", "ref", ref="strikes"), _c("paraphrase", req=True), SRC,
+    ],
+    "faqs": [
+        _c("id", "id", True), _c("question", req=True), _c("phrasings"), _c("answer", req=True), SRC,
+    ],
+}
+ORDER = list(TABLES)
+# Date columns stored as *_text + *_utc; which end of a partial date the *_utc column takes.
+DATE_END = {"start": "first", "period_start": "first", "opens": "first", "date": "last", "end": "last",
+            "closes": "last", "announced": "last", "mandate_expires": "last", "as_of": "last",
+            "period_end": "last", "published": None}
+# Columns renamed on the way into SQLite.
+DB_NAME = {("ballots", "union"): "union_id"}
+
+
+@dataclass
+class Row:
+    """A parsed CSV row: its file, line and values (already typed)."""
+
+    file: str
+    line: int
+    values: dict[str, object] = field(default_factory=dict)
+
+
+def _split(v: str) -> list[str]:
+    return [x.strip() for x in v.split(";") if x.strip()]
+
+
+def _parse_value(col: Col, raw: str) -> tuple[object, str | None]:
+    """Returns (value, problem). Empty optional values come back as None (or '' for text)."""
+    v = raw.strip()
+    if not v:
+        return (None if col.kind not in ("text", "list", "refs", "enum", "ref") else ""), None
+    k = col.kind
+    if k in ("text", "id", "ref", "url"):
+        if k == "id" and (" " in v or v != v.strip()):
+            return v, f"id {v!r} must not contain spaces"
+        if k == "url" and not v.startswith(("http://", "https://")):
+            return v, f"{v!r} is not an http(s) URL"
+        return v, None
+    if k == "enum":
+        return (v, None) if v in col.choices else (v, f"{v!r} is not one of {', '.join(col.choices)}")
+    if k in ("list", "refs"):
+        return ";".join(_split(v)), None
+    if k == "nations":
+        items = _split(v)
+        bad = [n for n in items if n not in NATIONS]
+        return ";".join(items), (f"unknown nation(s) {', '.join(bad)} (use {', '.join(NATIONS)})" if bad else None)
+    if k == "date":
+        try:
+            return parse_partial(v), None
+        except DateParseError as exc:
+            return v, f"unparseable date: {exc}"
+    if k == "bool":
+        return (v in ("1", "true", "yes"), None) if v.lower() in ("0", "1", "true", "false", "yes", "no") else (
+            v, f"{v!r} is not 1 or 0")
+    try:
+        num = float(v.replace(",", ""))
+    except ValueError:
+        return v, f"{v!r} is not a number"
+    if k == "pct" and not 0 <= num <= 100:
+        return num, f"percentage {v} is outside 0–100"
+    if k in ("count", "number", "money", "hours") and num < 0:
+        return num, f"negative value {v}"
+    if k == "count":
+        if not num.is_integer():
+            return num, f"count {v} is not a whole number"
+        return int(num), None
+    return num, None
+
+
+def _read_csv(path: Path, problems: list[str], display: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(f"{display}:{line}: (encoding): not UTF-8 (byte 0x{data[exc.start]:02x}); save as UTF-8")
+        return [], []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[str]]] = []
+    header: list[str] = []
+    last = 0
+    for rec in reader:
+        start = last + 1
+        last = reader.line_num
+        if not header:
+            header = [h.strip() for h in rec]
+            continue
+        if not any(c.strip() for c in rec):
+            continue
+        rows.append((start, rec))
+    return header, rows
+
+
+def load_rows(source_dir: Path) -> tuple[dict[str, list[Row]], list[str]]:
+    """Read and type-check every CSV in `source_dir` (cross-file references are checked by `validate`).
+
+    Returns ({table: [Row]}, problems)."""
+    problems: list[str] = []
+    tables: dict[str, list[Row]] = {}
+    for table in ORDER:
+        path = source_dir / f"{table}.csv"
+        display = _display(path)
+        tables[table] = []
+        if not path.exists():
+            problems.append(f"{display}:1: (file): missing file {table}.csv")
+            continue
+        header, records = _read_csv(path, problems, display)
+        cols = {c.name: c for c in TABLES[table]}
+        missing = [c.name for c in TABLES[table] if c.required and c.name not in header]
+        for name in missing:
+            problems.append(f"{display}:1: {name}: missing required column")
+        for name in header:
+            if name not in cols:
+                problems.append(f"{display}:1: {name}: unknown column (expected {', '.join(cols)})")
+        if missing:
+            continue
+        for line, rec in records:
+            if len(rec) != len(header):
+                problems.append(f"{display}:{line}: (row): has {len(rec)} cells, the header has {len(header)}")
+                continue
+            row = Row(display, line)
+            raw = dict(zip(header, rec, strict=True))
+            for col in TABLES[table]:
+                value, problem = _parse_value(col, raw.get(col.name, ""))
+                if problem is None and col.required and value in (None, ""):
+                    problem = "required value is empty"
+                if problem:
+                    problems.append(f"{display}:{line}: {col.name}: {problem}")
+                row.values[col.name] = value
+            tables[table].append(row)
+    return tables, problems
+
+
+def validate(tables: dict[str, list[Row]]) -> list[str]:
+    """Cross-row checks: duplicate ids, references to other tables, end before start, variants."""
+    problems: list[str] = []
+    ids: dict[str, set[str]] = {}
+    for table in ORDER:
+        seen: dict[str, int] = {}
+        for row in tables[table]:
+            rid = str(row.values.get("id") or "")
+            if rid in seen:
+                problems.append(f"{row.file}:{row.line}: id: duplicate id {rid!r} (first on line {seen[rid]})")
+            seen.setdefault(rid, row.line)
+        ids[table] = set(seen)
+    for table in ORDER:
+        for row in tables[table]:
+            for col in TABLES[table]:
+                v = row.values.get(col.name)
+                if not col.ref or not v or not isinstance(v, str):
+                    continue
+                for item in (_split(v) if col.kind == "refs" else [v]):
+                    if item not in ids[col.ref]:
+                        what = {"sources": "source id", "organisations": "organisation",
+                                "staff_groups": "staff group", "strikes": "strike"}.get(col.ref, col.ref[:-1])
+                        problems.append(f"{row.file}:{row.line}: {col.name}: unknown {what} {item!r}")
+            problems += _order_checks(table, row)
+    return problems
+
+
+def _order_checks(table: str, row: Row) -> list[str]:
+    pairs = {"strikes": [("start", "end")], "ballots": [("opens", "closes"), ("closes", "mandate_expires")],
+             "figures": [("period_start", "period_end")]}.get(table, [])
+    out = []
+    for a, b in pairs:
+        pa, pb = row.values.get(a), row.values.get(b)
+        if isinstance(pa, PartialDate) and isinstance(pb, PartialDate) and pb.last < pa.first:
+            out.append(f"{row.file}:{row.line}: {b}: {pb.text} is before {a} {pa.text}")
+    return out
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def check(source_dir: Path) -> dict[str, list[Row]]:
+    """Validate `source_dir`. Returns the typed rows; raises BuildError with every problem."""
+    tables, problems = load_rows(source_dir)
+    problems += validate(tables)
+    if problems:
+        raise BuildError(problems)
+    return tables
+
+
+def _db_row(table: str, row: Row) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name, v in row.values.items():
+        key = DB_NAME.get((table, name), name)
+        if name in DATE_END and name != "published":
+            p = v if isinstance(v, PartialDate) else None
+            out[f"{key}_text"] = p.text if p else ""
+            out[f"{key}_utc"] = to_utc_iso(getattr(p, DATE_END[name])) if p else None
+        elif isinstance(v, PartialDate):
+            out[key] = v.text
+        elif isinstance(v, bool):
+            out[key] = int(v)
+        else:
+            out[key] = v
+    if table in ("organisations", "staff_groups") and out.get("covered") is None:
+        out["covered"] = 1
+    if table == "figures":
+        out["qualifier"] = out.get("qualifier") or "exact"
+        out["area"] = out.get("area") or "England"
+        out["cumulative"] = out.get("cumulative") or 0
+    return {k: ("" if v is None and k.endswith("_text") else v) for k, v in out.items()}
+
+
+def build(source_dir: Path, out_path: Path, *, fail_after: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Validate `source_dir` and atomically replace `out_path` with a freshly built knowledge base.
+
+    Returns {table: row count}. Raises BuildError (nothing written) when the files are invalid. The new
+    database is written to a temporary file in the same folder and renamed over `out_path` only once complete;
+    any exception removes the temporary file. `fail_after(stage)` is a test hook to simulate a crash.
+    """
+    tables = check(source_dir)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".building", dir=out_path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = sqlite3.connect(tmp)
+        db = sqlite_utils.Database(conn)
+        schema = source_dir / SCHEMA_FILE
+        if not schema.exists():  # a folder of CSVs alone (tests, forks) uses the project's schema
+            from bot.config import DEFAULT_KNOWLEDGE_DIR
+
+            schema = DEFAULT_KNOWLEDGE_DIR / SCHEMA_FILE
+        conn.executescript(schema.read_text(encoding="utf-8"))
+        with db.conn:
+            for table in ORDER:
+                db[table].insert_all((_db_row(table, r) for r in tables[table]), alter=False)
+                if fail_after:
+                    fail_after(table)
+        from bot.knowledge import KnowledgeBase  # the one reader of the schema builds the search index
+        from bot.phrasings import index_documents
+
+        kb = KnowledgeBase.from_connection(conn)
+        with db.conn:
+            db["docs"].insert_all(index_documents(kb), alter=False)
+            conn.execute("INSERT INTO docs_fts(docs_fts) VALUES ('rebuild')")
+            counts = {t: db[t].count for t in ORDER}
+            db["meta"].insert_all(
+                [{"key": "built_at", "value": datetime.now(UTC).isoformat()},
+                 {"key": "source_dir", "value": str(source_dir)},
+                 {"key": "newest_as_of", "value": kb.newest_as_of_text() or ""}],
+                replace=True,
+            )
+        if fail_after:
+            fail_after("index")
+        conn.execute("PRAGMA optimize")
+        conn.close()
+        os.replace(tmp, out_path)
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    return counts

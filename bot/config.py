@@ -1,0 +1,110 @@
+"""Settings from the environment: one frozen `Settings`, loaded by a pure function.
+
+Only entry points (the CLI) call `load_dotenv()`; `load_settings(environ)` just reads the mapping it is given
+and reports every missing or invalid variable at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+
+
+class ConfigError(Exception):
+    """Raised with every configuration problem at once; `problems` lists them, one line each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings. Paths are absolute; `admins` are Slack user IDs; `retention_days` in days."""
+
+    slack_bot_token: str | None
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    slack_api_url: str | None
+    kb_path: Path
+    state_path: Path
+    reminder_channel: str | None
+    admins: tuple[str, ...]
+    retention_days: int
+
+    @property
+    def slack_configured(self) -> bool:
+        """True when a bot token is present (the Slack bot can start)."""
+        return bool(self.slack_bot_token)
+
+    def __repr__(self) -> str:  # never print secrets
+        return f"Settings(kb_path={self.kb_path!s}, state_path={self.state_path!s}, slack={self.slack_configured})"
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    v = env.get(name)
+    return v.strip() if v and v.strip() else None
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Build Settings from an environment mapping.
+
+    Raises ConfigError naming every malformed variable (token prefixes, channel and user ID shapes,
+    retention days, API URL). Missing Slack tokens are not an error here; `require_slack` checks them.
+    """
+    problems: list[str] = []
+    bot = _get(environ, "SLACK_BOT_TOKEN")
+    if bot and not bot.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'")
+    app = _get(environ, "SLACK_APP_TOKEN")
+    if app and not app.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
+    api = _get(environ, "SLACK_API_URL")
+    if api and not re.match(r"^https?://", api):
+        problems.append("SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/")
+    if api and not api.endswith("/"):
+        api += "/"
+    channel = _get(environ, "REMINDER_CHANNEL")
+    if channel and not re.fullmatch(r"[CGD][A-Z0-9]{2,}", channel):
+        problems.append("REMINDER_CHANNEL must be a channel ID such as C0123456789")
+    admins = tuple(a.strip() for a in (_get(environ, "STRIKEBOT_ADMINS") or "").split(",") if a.strip())
+    bad = [a for a in admins if not re.fullmatch(r"[UW][A-Z0-9]{2,}", a)]
+    if bad:
+        problems.append(f"STRIKEBOT_ADMINS must be Slack user IDs (U…), not {', '.join(bad)}")
+    raw_days = _get(environ, "STRIKEBOT_RETENTION_DAYS") or "90"
+    days = int(raw_days) if raw_days.isdigit() else -1
+    if days < 1:
+        problems.append(f"STRIKEBOT_RETENTION_DAYS must be a whole number of days >= 1, not {raw_days!r}")
+    if problems:
+        raise ConfigError(problems)
+    kb = Path(_get(environ, "STRIKEBOT_KB") or DEFAULT_DATA_DIR / "knowledge.sqlite").expanduser().resolve()
+    state = Path(_get(environ, "STRIKEBOT_STATE") or DEFAULT_DATA_DIR / "state.sqlite").expanduser().resolve()
+    return Settings(
+        slack_bot_token=bot,
+        slack_signing_secret=_get(environ, "SLACK_SIGNING_SECRET"),
+        slack_app_token=app,
+        slack_api_url=api,
+        kb_path=kb,
+        state_path=state,
+        reminder_channel=channel,
+        admins=admins,
+        retention_days=days,
+    )
+
+
+def require_slack(settings: Settings, *, http: bool) -> None:
+    """Check what `strikebot serve` needs. Raises ConfigError naming every missing variable:
+    SLACK_BOT_TOKEN always; SLACK_SIGNING_SECRET in HTTP mode; Socket Mode needs SLACK_APP_TOKEN."""
+    problems = []
+    if not settings.slack_bot_token:
+        problems.append("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
+    if http and not settings.slack_signing_secret:
+        problems.append("SLACK_SIGNING_SECRET is not set (needed to verify Slack's requests in HTTP mode)")
+    if problems:
+        raise ConfigError(problems)

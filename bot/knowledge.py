@@ -1,0 +1,295 @@
+"""`KnowledgeBase`: the only SQL over the curated knowledge base. Read-only; returns dataclasses from bot.models.
+
+Safe across threads (one read-only connection per thread) and picks up a rebuilt file (a new inode after
+`os.replace`) on the next call, so a running bot serves the new knowledge without a restart.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.clock import PartialDate, parse_partial
+from bot.models import (
+    Ballot,
+    Faq,
+    Fact,
+    Figure,
+    Offer,
+    Organisation,
+    Source,
+    StaffGroup,
+    Statement,
+    Strike,
+)
+
+KINDS = ("strike", "ballot", "offer", "figure", "statement", "faq")
+TABLE_OF = {"strike": "strikes", "ballot": "ballots", "offer": "offers", "figure": "figures",
+            "statement": "statements", "faq": "faqs"}
+
+
+class KnowledgeBaseMissing(Exception):
+    """No knowledge base file at the path; build one with `strikebot kb build`."""
+
+
+class NotFoundError(KeyError):
+    """A fact id that the knowledge base does not hold."""
+
+
+def _split(v: str | None) -> tuple[str, ...]:
+    return tuple(x for x in (v or "").split(";") if x)
+
+
+def _pd(text: str | None) -> PartialDate | None:
+    return parse_partial(text) if text else None
+
+
+class KnowledgeBase:
+    """Read-only access to a built knowledge base.
+
+    Use `KnowledgeBase.open(path)` (raises KnowledgeBaseMissing) or `from_connection(conn)` (during a build).
+    Facts come back as bot.models dataclasses; small tables are cached per file version.
+    """
+
+    def __init__(self, path: Path | None = None, conn: sqlite3.Connection | None = None):
+        self.path = path
+        self._fixed = conn
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._version: tuple[int, int] | None = None
+        self._cache: dict[object, object] = {}
+
+    # ---- opening --------------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path) -> KnowledgeBase:
+        """Open `path` read-only. Raises KnowledgeBaseMissing if there is no file there."""
+        if not Path(path).exists():
+            raise KnowledgeBaseMissing(f"no knowledge base at {path}; run `strikebot kb build`")
+        kb = cls(Path(path))
+        kb._conn()
+        return kb
+
+    @classmethod
+    def from_connection(cls, conn: sqlite3.Connection) -> KnowledgeBase:
+        """Wrap an open connection (used by the build to index what it just wrote)."""
+        return cls(None, conn)
+
+    def _file_version(self) -> tuple[int, int]:
+        st = os.stat(self.path)  # type: ignore[arg-type]
+        return (st.st_ino, st.st_mtime_ns)
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._fixed is not None:
+            return self._fixed
+        try:
+            version = self._file_version()
+        except FileNotFoundError as exc:
+            raise KnowledgeBaseMissing(f"no knowledge base at {self.path}; run `strikebot kb build`") from exc
+        if version != self._version:
+            with self._lock:
+                if version != self._version:
+                    self._version = version
+                    self._cache = {}
+        local = self._local
+        if getattr(local, "version", None) != version:
+            if getattr(local, "conn", None) is not None:
+                local.conn.close()
+            uri = f"file:{Path(self.path).resolve()}?mode=ro"  # type: ignore[arg-type]
+            local.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            local.conn.row_factory = sqlite3.Row
+            local.version = version
+        return local.conn
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """A sqlite_utils view of this thread's connection."""
+        return sqlite_utils.Database(self._conn())
+
+    def _rows(self, sql: str, params: Iterable[object] = ()) -> list[sqlite3.Row]:
+        conn = self._conn()
+        cur = conn.execute(sql, tuple(params))
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]  # type: ignore[misc]
+
+    def _cached(self, key: object, load):  # noqa: ANN001 - small private helper
+        self._conn()  # refresh the version first
+        if key not in self._cache:
+            self._cache[key] = load()
+        return self._cache[key]
+
+    # ---- reference tables -------------------------------------------------------------------------------------
+    def sources(self) -> dict[str, Source]:
+        """All sources by id."""
+        return self._cached("sources", lambda: {r["id"]: Source(**r) for r in self._rows("SELECT * FROM sources")})
+
+    def organisations(self) -> dict[str, Organisation]:
+        """All organisations by id (unions, NHS bodies, government), with lower-case aliases."""
+        def load() -> dict[str, Organisation]:
+            return {
+                r["id"]: Organisation(r["id"], r["name"], r["kind"], _split(r["aliases"].lower()),
+                                      bool(r["covered"]), r["description"])
+                for r in self._rows("SELECT * FROM organisations")
+            }
+        return self._cached("organisations", load)
+
+    def staff_groups(self) -> dict[str, StaffGroup]:
+        """All staff groups by id, with lower-case aliases."""
+        def load() -> dict[str, StaffGroup]:
+            return {
+                r["id"]: StaffGroup(r["id"], r["name"], _split(r["aliases"].lower()), bool(r["covered"]),
+                                    r["description"])
+                for r in self._rows("SELECT * FROM staff_groups")
+            }
+        return self._cached("staff_groups", load)
+
+    def _src(self, sid: str | None) -> Source | None:
+        return self.sources().get(sid) if sid else None
+
+    def _others(self, ids: str) -> tuple[Source, ...]:
+        src = self.sources()
+        return tuple(src[i] for i in _split(ids) if i in src)
+
+    # ---- facts ------------------------------------------------------------------------------------------------
+    def _strike(self, r: dict) -> Strike:
+        return Strike(r["id"], _split(r["unions"]), _split(r["staff_groups"]), _split(r["nations"]),
+                      parse_partial(r["start_text"]), parse_partial(r["end_text"]), r["duration_hours"],
+                      r["status"], r["scope"] or "", r["summary"], self._src(r["source_id"]),
+                      self._others(r["other_source_ids"]))
+
+    def _ballot(self, r: dict) -> Ballot:
+        return Ballot(r["id"], r["union_id"], r["staff_group"], _split(r["nations"]), r["purpose"], r["subject"],
+                      _pd(r["opens_text"]), _pd(r["closes_text"]), r["outcome"] or "", r["outcome_pct"],
+                      r["turnout_pct"], r["votes_cast"], r["votes_for_outcome"], _pd(r["announced_text"]),
+                      _pd(r["mandate_expires_text"]), r["recommendation"] or "",
+                      self._src(r["recommendation_source_id"]), r["variant_of"] or "", r["summary"],
+                      self._src(r["source_id"]), self._others(r["other_source_ids"]))
+
+    def _offer(self, r: dict) -> Offer:
+        return Offer(r["id"], r["offered_by"], _split(r["staff_groups"]), _split(r["unions"]),
+                     _split(r["nations"]), parse_partial(r["date_text"]), _split(r["pay_years"]),
+                     r["consolidated_pct"], r["consolidated_pct_max"], r["consolidated_gbp"], r["one_off_pct"],
+                     r["one_off_min_gbp"], r["one_off_max_gbp"], r["variant_of"] or "", r["status"], r["summary"],
+                     self._src(r["source_id"]), self._others(r["other_source_ids"]))
+
+    def _figure(self, r: dict) -> Figure:
+        return Figure(r["id"], r["metric"], r["value"], r["unit"], r["qualifier"], r["setting"], r["area"],
+                      _split(r["strike_ids"]), _split(r["unions"]), _split(r["staff_groups"]),
+                      _pd(r["period_start_text"]), _pd(r["period_end_text"]), bool(r["cumulative"]),
+                      r["variant_of"] or "", parse_partial(r["as_of_text"]), r["summary"],
+                      self._src(r["source_id"]), self._others(r["other_source_ids"]))
+
+    def _statement(self, r: dict) -> Statement:
+        return Statement(r["id"], r["speaker"], r["role"], r["organisation"] or "", parse_partial(r["date_text"]),
+                         r["strike_id"] or "", r["paraphrase"], self._src(r["source_id"]))
+
+    def _faq(self, r: dict) -> Faq:
+        phr = tuple(p.strip() for p in (r["phrasings"] or "").split("|") if p.strip())
+        return Faq(r["id"], r["question"], phr, r["answer"], self._src(r["source_id"]))
+
+    def _make(self, kind: str, r: dict) -> Fact:
+        return getattr(self, f"_{kind}")(r)
+
+    def all(self, kind: str) -> list[Fact]:
+        """Every fact of `kind` ('strike', 'ballot', 'offer', 'figure', 'statement', 'faq'), cached."""
+        table = TABLE_OF[kind]
+        return self._cached(("all", kind), lambda: [self._make(kind, r) for r in self._rows(f"SELECT * FROM {table}")])
+
+    def get(self, kind: str, fact_id: str) -> Fact:
+        """One fact by kind and id. Raises NotFoundError when absent."""
+        found = self.get_many(kind, [fact_id])
+        if not found:
+            raise NotFoundError(f"{kind} {fact_id!r} is not in the knowledge base")
+        return found[0]
+
+    def get_many(self, kind: str, ids: Iterable[str]) -> list[Fact]:
+        """Facts of one kind by id, in the order given (missing ids are skipped). Cached per file version."""
+        ids = list(dict.fromkeys(ids))
+        cache = self._cached(("by_id", kind), dict)
+        todo = [i for i in ids if i not in cache]
+        for chunk in range(0, len(todo), 500):
+            part = todo[chunk:chunk + 500]
+            marks = ",".join("?" * len(part))
+            for r in self._rows(f"SELECT * FROM {TABLE_OF[kind]} WHERE id IN ({marks})", part):
+                cache[r["id"]] = self._make(kind, r)
+        return [cache[i] for i in ids if i in cache]
+
+    # ---- search -----------------------------------------------------------------------------------------------
+    def search(self, terms: Iterable[str], *, kinds: Iterable[str] = (), limit: int = 40) -> list[tuple[str, str, float]]:
+        """FTS5 bm25 search for any of `terms` (plain words; quoted here, so user text can never inject
+        FTS syntax). Returns [(kind, fact_id, bm25)] best first (bm25: lower is better)."""
+        words = [w for w in dict.fromkeys(re.findall(r"[a-z0-9]+", " ".join(terms).lower())) if len(w) > 1]
+        if not words:
+            return []
+        match = " OR ".join(f'"{w}"' for w in words[:32])
+        kinds = tuple(kinds)
+        where = f" AND d.kind IN ({','.join('?' * len(kinds))})" if kinds else ""
+        sql = ("SELECT d.kind, d.fact_id, bm25(docs_fts, 4.0, 1.0) AS rank FROM docs_fts "
+               "JOIN docs d ON d.rowid = docs_fts.rowid WHERE docs_fts MATCH ?" + where +
+               " ORDER BY rank LIMIT ?")
+        return [(r["kind"], r["fact_id"], r["rank"]) for r in self._rows(sql, (match, *kinds, limit))]
+
+    def docs(self, kind: str, *, unions: Iterable[str] = (), groups: Iterable[str] = (),
+             first_before: str | None = None, last_after: str | None = None, metric: str | None = None,
+             cumulative: bool | None = None, order: str = "first_utc", descending: bool = False,
+             limit: int = 200) -> list[dict]:
+        """Structured candidate lookup over the index: facts of `kind` whose unions/groups include any given
+        (empty = no filter), whose span overlaps [last_after, first_before] (UTC ISO strings), optionally one
+        metric and cumulative flag. Returns index rows (dicts with fact_id, phrasings, first_utc, …)."""
+        sql = ["SELECT * FROM docs WHERE kind = ?"]
+        params: list[object] = [kind]
+        for col, vals in (("unions", list(unions)), ("groups", list(groups))):
+            if vals:
+                sql.append("AND (" + " OR ".join(f"{col} LIKE ?" for _ in vals) + ")")
+                params += [f"%;{v};%" for v in vals]
+        if first_before:
+            sql.append("AND first_utc <= ?")
+            params.append(first_before)
+        if last_after:
+            sql.append("AND last_utc >= ?")
+            params.append(last_after)
+        if metric:
+            sql.append("AND metric = ?")
+            params.append(metric)
+        if cumulative is not None:
+            sql.append("AND cumulative = ?")
+            params.append(int(cumulative))
+        if order not in ("first_utc", "last_utc", "known_utc"):
+            raise ValueError(f"cannot order by {order}")
+        sql.append(f"ORDER BY {order} {'DESC' if descending else 'ASC'} LIMIT ?")
+        params.append(limit)
+        return self._rows(" ".join(sql), params)
+
+    def doc_rows(self, keys: Iterable[tuple[str, str]]) -> list[dict]:
+        """Index rows for (kind, fact_id) pairs."""
+        out = []
+        for kind, fid in keys:
+            out += self._rows("SELECT * FROM docs WHERE kind = ? AND fact_id = ?", (kind, fid))
+        return out
+
+    # ---- summaries --------------------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Rows per curated table."""
+        tables = ("sources", "organisations", "staff_groups", "strikes", "ballots", "offers", "figures",
+                  "statements", "faqs")
+        return {t: self._rows(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in tables}
+
+    def newest_as_of_text(self) -> str | None:
+        """The newest figure as-of date (as curated, e.g. '2025-11-23'), or None without figures."""
+        rows = self._rows("SELECT as_of_text FROM figures ORDER BY as_of_utc DESC LIMIT 1")
+        return rows[0]["as_of_text"] if rows else None
+
+    def newest_as_of(self) -> PartialDate | None:
+        """`newest_as_of_text` parsed."""
+        t = self.newest_as_of_text()
+        return parse_partial(t) if t else None
+
+    def sources_by_publisher(self) -> dict[str, int]:
+        """How many sources each publisher contributes, most first."""
+        rows = self._rows("SELECT publisher, count(*) AS n FROM sources GROUP BY publisher ORDER BY n DESC, publisher")
+        return {r["publisher"]: r["n"] for r in rows}

@@ -1,0 +1,229 @@
+"""Plain dataclasses shared by the knowledge store, the answering core, reminders and the adapters.
+
+Figures, percentages and dates are typed fields; every fact carries the `Source` it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.clock import PartialDate
+
+NATIONS = ("england", "wales", "scotland", "northern_ireland")
+NATION_NAMES = {
+    "england": "England",
+    "wales": "Wales",
+    "scotland": "Scotland",
+    "northern_ireland": "Northern Ireland",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a fact comes from. `published` keeps the source's own precision (YYYY, YYYY-MM, YYYY-MM-DD)."""
+
+    id: str
+    url: str
+    title: str
+    publisher: str
+    published: str
+    kind: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """A union, NHS body or government department; `aliases` are lower-case names it is known by.
+    `covered` is False for names the knowledge base recognises but holds no facts for (e.g. RCM)."""
+
+    id: str
+    name: str
+    kind: str
+    aliases: tuple[str, ...]
+    covered: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class StaffGroup:
+    """A staff group (junior doctors, nurses, ambulance staff …) with its lower-case aliases."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    covered: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Strike:
+    """One walkout. `start`/`end` are Europe/London partial dates; `duration_hours` as the source gives it."""
+
+    id: str
+    unions: tuple[str, ...]
+    staff_groups: tuple[str, ...]
+    nations: tuple[str, ...]
+    start: PartialDate
+    end: PartialDate
+    duration_hours: float | None
+    status: str
+    scope: str
+    summary: str
+    source: Source
+    other_sources: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A ballot or consultation. `outcome_pct` is the share voting for `outcome`; `turnout_pct` of those
+    eligible. The result is knowable from `announced` (or, without one, from `closes`)."""
+
+    id: str
+    union: str
+    staff_group: str
+    nations: tuple[str, ...]
+    purpose: str
+    subject: str
+    opens: PartialDate | None
+    closes: PartialDate | None
+    outcome: str
+    outcome_pct: float | None
+    turnout_pct: float | None
+    votes_cast: int | None
+    votes_for_outcome: int | None
+    announced: PartialDate | None
+    mandate_expires: PartialDate | None
+    recommendation: str
+    recommendation_source: Source | None
+    variant_of: str
+    summary: str
+    source: Source
+    other_sources: tuple[Source, ...] = ()
+
+    @property
+    def result_known_from(self) -> PartialDate | None:
+        """When the result became public: the announcement, else the close."""
+        return self.announced or self.closes
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A pay offer or award. Percentages in %, money in GBP; `pay_years` like ('2023/24',)."""
+
+    id: str
+    offered_by: str
+    staff_groups: tuple[str, ...]
+    unions: tuple[str, ...]
+    nations: tuple[str, ...]
+    date: PartialDate
+    pay_years: tuple[str, ...]
+    consolidated_pct: float | None
+    consolidated_pct_max: float | None
+    consolidated_gbp: float | None
+    one_off_pct: float | None
+    one_off_min_gbp: float | None
+    one_off_max_gbp: float | None
+    variant_of: str
+    status: str
+    summary: str
+    source: Source
+    other_sources: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One impact number: `value` in `unit` (count, percent, gbp, days, hours), qualified ('about', 'more_than' …),
+    for `setting` (acute / mental_health / community / non_acute / all_settings / not_stated) and `area`,
+    measuring `strike_ids` or the period, cumulative or not, true as of `as_of`."""
+
+    id: str
+    metric: str
+    value: float
+    unit: str
+    qualifier: str
+    setting: str
+    area: str
+    strike_ids: tuple[str, ...]
+    unions: tuple[str, ...]
+    staff_groups: tuple[str, ...]
+    period_start: PartialDate | None
+    period_end: PartialDate | None
+    cumulative: bool
+    variant_of: str
+    as_of: PartialDate
+    summary: str
+    source: Source
+    other_sources: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What someone said, paraphrased by a curator (never a quote)."""
+
+    id: str
+    speaker: str
+    role: str
+    organisation: str
+    date: PartialDate
+    strike_id: str
+    paraphrase: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Faq:
+    """A curated background or patient answer, in the curator's own words, without figures."""
+
+    id: str
+    question: str
+    phrasings: tuple[str, ...]
+    answer: str
+    source: Source
+
+
+Fact = Strike | Ballot | Offer | Figure | Statement | Faq
+
+
+@dataclass(frozen=True)
+class Match:
+    """A candidate fact for a question: `kind` ('strike', 'ballot', …), `fact_id`, and its `score` (0–100)."""
+
+    kind: str
+    fact_id: str
+    score: float
+    text: str = ""
+
+
+@dataclass
+class Answer:
+    """The engine's reply. `status` is 'answered' or 'no_answer' (a value, never an exception).
+
+    `text` is plain text (Slack-safe: no markup the user typed); `confidence` 0–1; `intent` the understood
+    intent; `matched` the fact answered from; `sources` every source cited; `suggestions` up to 3 questions
+    the knowledge base can answer (for no_answer)."""
+
+    status: Literal["answered", "no_answer"]
+    text: str
+    confidence: float
+    intent: str
+    matched: Match | None = None
+    sources: list[Source] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    as_of: str | None = None
+
+    def to_json(self) -> dict:
+        """The `strikebot ask --json` shape (see issue: answering engine)."""
+        return {
+            "status": self.status,
+            "text": self.text,
+            "confidence": round(float(self.confidence), 3),
+            "intent": self.intent,
+            "matched": None if self.matched is None else {"kind": self.matched.kind, "id": self.matched.fact_id},
+            "sources": [
+                {"url": s.url, "publisher": s.publisher, "title": s.title, "published": s.published}
+                for s in self.sources
+            ],
+            "suggestions": list(self.suggestions),
+        }
