@@ -87,15 +87,12 @@ class StateStore:
         c = self.conn()
         version = c.execute("PRAGMA user_version").fetchone()[0]
         for step, sql in enumerate(MIGRATIONS[version:], start=version + 1):
-            c.execute("BEGIN IMMEDIATE")
             try:
-                for statement in (s.strip() for s in sql.split(";")):
-                    if statement:
-                        c.execute(statement)
-                c.execute(f"PRAGMA user_version = {step}")
-                c.execute("COMMIT")
+                # one script = one transaction: the step and its version number land together or not at all
+                c.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {step};\nCOMMIT;")
             except BaseException:
-                c.execute("ROLLBACK")
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
                 raise
         return c.execute("PRAGMA user_version").fetchone()[0]
 
