@@ -125,5 +125,15 @@ def kb_stats(as_json: bool) -> None:
         click.echo(f"  {n:4}  {pub}")
 
 
+def _register_features() -> None:
+    from bot.cli_reminders import register as register_reminders
+    from bot.slack.cli import register as register_slack
+
+    register_slack(main, kb)
+    register_reminders(main)
+
+
+_register_features()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
