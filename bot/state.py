@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -50,6 +52,38 @@ MIGRATIONS: list[str] = [
     CREATE INDEX feedback_created ON feedback (created_utc);
     """,
 ]
+
+
+# Slack event de-duplication records live at least this long (Slack retries for about 5 minutes).
+EVENT_KEEP = timedelta(days=1)
+
+
+def _utc(dt: datetime) -> str:
+    """Aware datetime -> UTC ISO text (the state database's time format)."""
+    return dt.astimezone(UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class FeedbackVote:
+    """One 👍/👎 vote on an answer: `vote` is 'up' or 'down'; `created` aware UTC."""
+
+    id: int
+    user_id: str
+    question: str
+    answer_id: str
+    vote: str
+    created: datetime
+
+
+@dataclass(frozen=True)
+class UnansweredQuestion:
+    """A question the bot declined, as asked and normalised; `created` aware UTC."""
+
+    id: int
+    user_id: str
+    question: str
+    normalised: str
+    created: datetime
 
 
 class StateStore:
@@ -102,3 +136,93 @@ class StateStore:
         if c is not None:
             c.close()
             self._local.conn = None
+
+    # ---- Slack: feedback, unanswered questions, event de-duplication, workspaces, retention ---------------
+    def record_feedback(self, user_id: str, question: str, answer_id: str, vote: str, now: datetime) -> int:
+        """Store one 👍/👎 vote. `vote` is 'up' or 'down' (ValueError otherwise); returns the new row id."""
+        if vote not in ("up", "down"):
+            raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
+        c = self.conn()
+        with c:
+            cur = c.execute(
+                "INSERT INTO feedback (user_id, question, answer_id, vote, created_utc) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (user_id, question, answer_id, vote, _utc(now)),
+            )
+        return int(cur.lastrowid or 0)
+
+    def feedback_since(self, since: datetime | None = None) -> list[FeedbackVote]:
+        """Votes recorded at or after `since` (all when None), oldest first."""
+        rows = self.conn().execute(
+            "SELECT id, user_id, question, answer_id, vote, created_utc FROM feedback "
+            "WHERE created_utc >= ? ORDER BY created_utc, id", (_utc(since) if since else "",),
+        ).fetchall()
+        return [FeedbackVote(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5])) for r in rows]
+
+    def log_unanswered(self, user_id: str, question: str, normalised: str, now: datetime) -> int:
+        """Log a question the bot could not answer (for `strikebot kb gaps`); returns the new row id."""
+        c = self.conn()
+        with c:
+            cur = c.execute(
+                "INSERT INTO unanswered (user_id, question, normalised, created_utc) VALUES (?, ?, ?, ?)",
+                (user_id, question, normalised, _utc(now)),
+            )
+        return int(cur.lastrowid or 0)
+
+    def unanswered_since(self, since: datetime | None = None) -> list[UnansweredQuestion]:
+        """Unanswered questions logged at or after `since` (all when None), oldest first."""
+        rows = self.conn().execute(
+            "SELECT id, user_id, question, normalised, created_utc FROM unanswered "
+            "WHERE created_utc >= ? ORDER BY created_utc, id", (_utc(since) if since else "",),
+        ).fetchall()
+        return [UnansweredQuestion(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4])) for r in rows]
+
+    def claim_event(self, event_key: str, now: datetime) -> bool:
+        """Claim a Slack event for processing: True the first time `event_key` is seen, False for a repeat
+        (a retry). Atomic across threads and processes; records are kept for at least EVENT_KEEP."""
+        c = self.conn()
+        with c:
+            cur = c.execute("INSERT OR IGNORE INTO seen_events (event_key, seen_utc) VALUES (?, ?)",
+                            (event_key, _utc(now)))
+        return cur.rowcount == 1
+
+    def disable_workspace(self, team: str, reason: str, now: datetime) -> None:
+        """Stop sending to workspace `team` (tokens revoked / app uninstalled); its data is kept."""
+        c = self.conn()
+        with c:
+            c.execute(
+                "INSERT INTO workspaces (team, disabled_utc, reason) VALUES (?, ?, ?) "
+                "ON CONFLICT (team) DO UPDATE SET disabled_utc = excluded.disabled_utc, "
+                "reason = excluded.reason",
+                (team, _utc(now), reason),
+            )
+
+    def enable_workspace(self, team: str) -> None:
+        """Allow sending to `team` again (the bot token works again, e.g. after a reinstall)."""
+        c = self.conn()
+        with c:
+            c.execute("UPDATE workspaces SET disabled_utc = NULL, reason = '' WHERE team = ?", (team,))
+
+    def is_disabled(self, team: str | None) -> bool:
+        """True when workspace `team` has been disabled by `disable_workspace`."""
+        if not team:
+            return False
+        row = self.conn().execute("SELECT disabled_utc FROM workspaces WHERE team = ?", (team,)).fetchone()
+        return bool(row and row[0])
+
+    def purge(self, older_than_days: int, now: datetime) -> dict[str, int]:
+        """Delete questions and user IDs (feedback, unanswered) older than `older_than_days` days, and event
+        de-duplication records older than EVENT_KEEP. Returns {table: rows deleted}."""
+        if older_than_days < 0:
+            raise ValueError("older_than_days must be >= 0")
+        cutoff = _utc(now - timedelta(days=older_than_days))
+        events_cutoff = _utc(now - EVENT_KEEP)
+        c = self.conn()
+        with c:
+            counts = {
+                "feedback": c.execute("DELETE FROM feedback WHERE created_utc < ?", (cutoff,)).rowcount,
+                "unanswered": c.execute("DELETE FROM unanswered WHERE created_utc < ?", (cutoff,)).rowcount,
+                "seen_events": c.execute("DELETE FROM seen_events WHERE seen_utc < ?",
+                                         (events_cutoff,)).rowcount,
+            }
+        return counts
