@@ -1,0 +1,252 @@
+"""Standing summaries computed from the knowledge base at a moment: latest totals, open ballots, strikes.
+
+Core side (no Slack imports): Slack's `/strike-totals`, `/strikebot ballots|strikes` and App Home, the CLI and
+the answering engine can all use these. Every function takes `now` and only uses facts knowable at `now`
+(a figure from the end of its as-of day, a ballot result from its announcement). Each returns a `Digest`:
+plain-text lines plus the sources behind them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.clock import fmt_count, fmt_partial, fmt_pct, fmt_range
+from bot.knowledge import KnowledgeBase
+from bot.models import Ballot, Figure, Source, Strike
+from bot.phrasings import Names, org_label
+
+TOTAL_METRIC = "appointments_rescheduled"
+QUALIFIER_WORDS = {"exact": "", "about": "about ", "more_than": "more than ", "nearly": "nearly ",
+                   "at_least": "at least "}
+SETTING_WORDS = {"acute": "acute", "mental_health": "mental health", "community": "community",
+                 "non_acute": "non-acute", "all_settings": "all settings", "not_stated": ""}
+PURPOSE_LABELS = {"statutory_strike_ballot": "strike ballot", "pay_offer_consultation": "pay offer vote",
+                  "indicative_poll": "indicative poll", "referendum": "referendum"}
+OUTCOME_WORDS = {"accept": "accepted", "reject": "rejected", "mandate": "strike mandate won",
+                 "no_mandate": "no strike mandate", "pending": "result pending", "": "result not recorded"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A filter for totals: union ids and staff-group ids (empty = everything) and its display `label`."""
+
+    unions: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    label: str = "all unions and staff groups"
+
+    @property
+    def everything(self) -> bool:
+        """True when nothing is filtered."""
+        return not self.unions and not self.groups
+
+
+@dataclass
+class Digest:
+    """A titled list of plain-text `lines` (no Slack markup) with the `sources` they came from.
+
+    `as_of` is the newest as-of/announcement date used (text as curated) or None; `empty` says nothing matched
+    (the lines then explain what there is instead)."""
+
+    title: str
+    lines: list[str]
+    sources: list[Source] = field(default_factory=list)
+    as_of: str | None = None
+    empty: bool = False
+
+
+def _known(p, now: datetime) -> bool:  # noqa: ANN001 - PartialDate | None
+    """A dated fact is knowable once its date is over (the index's `known_utc` convention)."""
+    return p is not None and p.last <= now
+
+
+def _add(sources: list[Source], *more: Source | None) -> None:
+    for s in more:
+        if s is not None and s not in sources:
+            sources.append(s)
+
+
+def resolve_scope(kb: KnowledgeBase, text: str | None) -> Scope | None:
+    """Turn '/strike-totals BMA' or 'junior doctors' into a Scope. Blank text -> everything.
+
+    Matches organisation and staff-group ids, names and aliases case-insensitively (also with a trailing 's'
+    dropped). Returns None when `text` names nothing the knowledge base knows."""
+    q = " ".join((text or "").lower().split())
+    if not q:
+        return Scope()
+    candidates = {q, q.rstrip("s"), q.removeprefix("the ")}
+    for o in kb.organisations().values():
+        names = {o.id, o.name.lower(), *o.aliases}
+        if candidates & names:
+            return Scope(unions=(o.id,), label=org_label(o, o.id))
+    for g in kb.staff_groups().values():
+        names = {g.id, g.id.replace("_", " "), g.name.lower(), *g.aliases}
+        if candidates & names or any(n.rstrip("s") in candidates for n in names):
+            return Scope(groups=(g.id,), label=g.name)
+    return None
+
+
+def _figure_scope(f: Figure, strikes: dict[str, Strike]) -> tuple[set[str], set[str]]:
+    st = [strikes[i] for i in f.strike_ids if i in strikes]
+    unions = set(f.unions) | {u for s in st for u in s.unions}
+    return unions, set(f.staff_groups) | {g for s in st for g in s.staff_groups}
+
+
+def _in_scope(f: Figure, scope: Scope, strikes: dict[str, Strike]) -> bool:
+    unions, groups = _figure_scope(f, strikes)
+    if scope.everything:
+        return True
+    if f.cumulative and not unions and not groups:
+        return False  # an all-strikes total is not a total for one union
+    return bool(set(scope.unions) & unions) or bool(set(scope.groups) & groups)
+
+
+def _figure_text(f: Figure, noun: str = "") -> str:
+    """'about 196,225 appointments rescheduled (acute, England)'."""
+    where = ", ".join(x for x in (SETTING_WORDS.get(f.setting, f.setting), f.area) if x)
+    value = f"{QUALIFIER_WORDS.get(f.qualifier, '')}{fmt_count(f.value)}" + (f" {noun}" if noun else "")
+    return value + (f" ({where})" if where else "")
+
+
+def latest_totals(kb: KnowledgeBase, now: datetime, scope: Scope | None = None) -> Digest:
+    """The latest cumulative count of rescheduled appointments knowable at `now`, with the per-strike figures
+    behind it and how they add up (its workings). Returns a Digest; `empty` when no figure matches `scope`."""
+    scope = scope or Scope()
+    names = Names(kb)
+    strikes = {s.id: s for s in kb.all("strike")}
+    figures = [f for f in kb.all("figure") if f.metric == TOTAL_METRIC and not f.variant_of
+               and _known(f.as_of, now) and _in_scope(f, scope, strikes)]
+    cumulative = max((f for f in figures if f.cumulative), key=lambda f: f.as_of.last, default=None)
+    per_strike = _latest_per_strike([f for f in figures if not f.cumulative and f.strike_ids], cumulative)
+    title = f"Latest totals: rescheduled appointments ({scope.label})"
+    if cumulative is None and not per_strike:
+        return Digest(title, [f"I hold no figures on rescheduled appointments for {scope.label} yet."],
+                      empty=True)
+    lines: list[str] = []
+    sources: list[Source] = []
+    if cumulative is not None:
+        span = ""
+        if cumulative.period_start:
+            span += f" from {fmt_partial(cumulative.period_start, weekday=False)}"
+        if cumulative.period_end:
+            span += f" to {fmt_partial(cumulative.period_end, weekday=False)}"
+        lines.append(f"Total: {_figure_text(cumulative, 'appointments rescheduled')}{span}, "
+                     f"as of {fmt_partial(cumulative.as_of, weekday=False)} ({cumulative.source.publisher}).")
+        _add(sources, cumulative.source, *cumulative.other_sources)
+    else:
+        lines.append(f"No published running total covers {scope.label}; the per-strike figures are below.")
+    if per_strike:
+        lines.append("Per strike:")
+    for f in per_strike:
+        st = [strikes[i] for i in f.strike_ids if i in strikes]
+        who = "; ".join(f"{names.unions(s.unions)} {names.groups_text(s.staff_groups)}, "
+                        f"{fmt_range(s.start, s.end)}" for s in st) or ", ".join(f.strike_ids)
+        as_of = fmt_partial(f.as_of, weekday=False)
+        lines.append(f"• {who}: {_figure_text(f, 'appointments')}, as of {as_of}")
+        _add(sources, f.source)
+    lines += _workings(cumulative, per_strike)
+    dates = [f.as_of for f in per_strike] + ([cumulative.as_of] if cumulative else [])
+    newest = max(dates, key=lambda p: p.last)
+    return Digest(title, lines, sources, newest.text)
+
+
+def _latest_per_strike(figs: list[Figure], cumulative: Figure | None) -> list[Figure]:
+    """One figure per strike set (the newest as-of), in the cumulative's setting, oldest strike first."""
+    if cumulative is not None:
+        figs = [f for f in figs if f.setting == cumulative.setting and f.area == cumulative.area]
+    best: dict[tuple[tuple[str, ...], str], Figure] = {}
+    for f in figs:
+        key = (f.strike_ids, f.setting)
+        if key not in best or f.as_of.last > best[key].as_of.last:
+            best[key] = f
+    return sorted(best.values(), key=lambda f: ((f.period_start or f.as_of).first, f.id))
+
+
+def _workings(cumulative: Figure | None, per_strike: list[Figure]) -> list[str]:
+    if not per_strike:
+        return []
+    total = sum(f.value for f in per_strike)
+    n = len(per_strike)
+    line = (f"Workings: the {n} per-strike figure{'s' if n != 1 else ''} held add{'s' if n == 1 else ''} "
+            f"up to {fmt_count(total)}")
+    if cumulative is None:
+        return [line + "."]
+    rest = cumulative.value - total
+    if abs(rest) < 0.5:
+        return [line + ", matching the running total."]
+    if rest > 0:
+        return [line + f"; the other {fmt_count(rest)} of the running total come from strikes "
+                       "without a per-strike figure here."]
+    return [line + f", {fmt_count(-rest)} more than the running total (the figures were published on "
+                   "different dates)."]
+
+
+def _ballot_line(b: Ballot, names: Names, now: datetime) -> str:
+    who = f"{org_label(names.orgs.get(b.union), b.union)} {names.groups_text((b.staff_group,))}"
+    what = f"{PURPOSE_LABELS.get(b.purpose, b.purpose)} on {b.subject}"
+    if _known(b.result_known_from, now) and b.outcome:
+        res = OUTCOME_WORDS.get(b.outcome, b.outcome)
+        nums = ", ".join(x for x in (
+            f"{fmt_pct(b.outcome_pct)} for" if b.outcome_pct is not None else "",
+            f"turnout {fmt_pct(b.turnout_pct)}" if b.turnout_pct is not None else "") if x)
+        when = fmt_partial(b.result_known_from, weekday=False) if b.result_known_from else ""
+        return f"• {who} {what}: {res}" + (f" ({nums})" if nums else "") + (f", {when}" if when else "")
+    closes = f"closes {fmt_partial(b.closes)}" if b.closes else "closing date not announced"
+    return f"• {who} {what}: {closes}"
+
+
+def open_ballots(kb: KnowledgeBase, now: datetime, *, recent: int = 3) -> Digest:
+    """Ballots open at `now` with their deadlines, soonest first; when none is open, the `recent` most recent
+    results instead (`empty` is then True). Returns a Digest."""
+    names = Names(kb)
+    ballots = [b for b in kb.all("ballot") if not b.variant_of]
+    live = [b for b in ballots if b.closes is not None and now < b.closes.last
+            and (b.opens is None or b.opens.first <= now) and not _known(b.announced, now)]
+    if live:
+        live.sort(key=lambda b: b.closes.last)
+        sources: list[Source] = []
+        for b in live:
+            _add(sources, b.source)
+        return Digest("Open ballots", [_ballot_line(b, names, now) for b in live], sources)
+    done = sorted((b for b in ballots if _known(b.result_known_from, now)),
+                  key=lambda b: b.result_known_from.last, reverse=True)[:recent]
+    if not done:
+        return Digest("Open ballots", ["No ballot is open, and I hold no results yet."], empty=True)
+    sources = []
+    for b in done:
+        _add(sources, b.source)
+    return Digest("Open ballots", ["No ballot is open now. Most recent results:"]
+                  + [_ballot_line(b, names, now) for b in done], sources, empty=True)
+
+
+def _strike_line(s: Strike, names: Names) -> str:
+    status = {"called_off": " (called off)", "curtailed": " (cut short)", "planned": ""}.get(s.status, "")
+    scope = f" — {s.scope}" if s.scope else ""
+    who = f"{names.unions(s.unions)} {names.groups_text(s.staff_groups)}"
+    return f"• {who}: {fmt_range(s.start, s.end)}{status}{scope}"
+
+
+def strikes_digest(kb: KnowledgeBase, now: datetime, *, upcoming: int = 5, recent: int = 3) -> Digest:
+    """Strikes under way or still to come at `now` (soonest first, up to `upcoming`) and the `recent` most
+    recent ones. Returns a Digest; `empty` when there are no upcoming strikes."""
+    names = Names(kb)
+    strikes = kb.all("strike")
+    ahead = sorted((s for s in strikes if s.end.last > now), key=lambda s: s.start.first)[:upcoming]
+    past = sorted((s for s in strikes if s.end.last <= now), key=lambda s: s.end.last, reverse=True)[:recent]
+    lines = ["Upcoming or under way:"] + [_strike_line(s, names) for s in ahead] if ahead else [
+        "No strikes are announced."]
+    if past:
+        lines += ["Most recent:"] + [_strike_line(s, names) for s in past]
+    sources: list[Source] = []
+    for s in ahead + past:
+        _add(sources, s.source)
+    return Digest("Strikes", lines, sources, empty=not ahead)
+
+
+def as_text(d: Digest) -> str:
+    """A Digest as plain text: title, lines, then 'Sources:' with title, publisher, date and URL."""
+    out = [d.title, *d.lines]
+    if d.sources:
+        out.append("Sources: " + "; ".join(f"{s.title} ({s.publisher}, {s.published}) {s.url}"
+                                           for s in d.sources))
+    return "\n".join(out)
