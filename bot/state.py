@@ -15,6 +15,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.reminders import CLAIMED, SentRecord, Subscription
+
 # Each step runs once, in order; `PRAGMA user_version` records how many have run.
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -226,3 +228,108 @@ class StateStore:
                                          (events_cutoff,)).rowcount,
             }
         return counts
+
+    # ---- reminders: subscriptions and the sent log ---------------------------------------------------------
+    _SUB_COLS = "id, channel, team, unions, offsets, created_by, created_utc, paused_utc, paused_reason"
+    _SENT_COLS = ("ballot_id, subscription_id, offset, closes_utc, status, claimed_utc, confirmed_utc, "
+                  "message_ts, detail")
+
+    @staticmethod
+    def _subscription(r: tuple) -> Subscription:
+        return Subscription(id=r[0], channel=r[1], team=r[2], targets=tuple(x for x in r[3].split(";") if x),
+                            offsets=tuple(x for x in r[4].split(",") if x), created_by=r[5],
+                            created=datetime.fromisoformat(r[6]),
+                            paused=datetime.fromisoformat(r[7]) if r[7] else None, paused_reason=r[8])
+
+    def subscribe(self, channel: str, targets: tuple[str, ...], offsets: tuple[str, ...], now: datetime, *,
+                  created_by: str = "", team: str = "") -> Subscription:
+        """Subscribe `channel` (or replace its subscription): `targets` organisation/staff-group ids (empty =
+        all ballots), `offsets` like ('7d', '1d', '0d'). It takes effect at `now` (aware) and is un-paused;
+        the id, and so the sent log, are kept. Returns the stored subscription."""
+        c = self.conn()
+        with c:
+            c.execute(
+                "INSERT INTO subscriptions (channel, team, unions, offsets, created_by, created_utc) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel) DO UPDATE SET team = excluded.team, "
+                "unions = excluded.unions, offsets = excluded.offsets, created_by = excluded.created_by, "
+                "created_utc = excluded.created_utc, paused_utc = NULL, paused_reason = ''",
+                (channel, team, ";".join(targets), ",".join(offsets), created_by, _utc(now)),
+            )
+        sub = self.subscription(channel)
+        assert sub is not None
+        return sub
+
+    def unsubscribe(self, channel: str) -> bool:
+        """Remove `channel`'s subscription; True if there was one. Its sent log is kept."""
+        c = self.conn()
+        with c:
+            return c.execute("DELETE FROM subscriptions WHERE channel = ?", (channel,)).rowcount == 1
+
+    def subscription(self, channel: str) -> Subscription | None:
+        """`channel`'s subscription, or None."""
+        r = self.conn().execute(f"SELECT {self._SUB_COLS} FROM subscriptions WHERE channel = ?",
+                                (channel,)).fetchone()
+        return self._subscription(r) if r else None
+
+    def subscriptions(self) -> list[Subscription]:
+        """Every subscription (paused ones too), oldest first."""
+        rows = self.conn().execute(f"SELECT {self._SUB_COLS} FROM subscriptions ORDER BY id").fetchall()
+        return [self._subscription(r) for r in rows]
+
+    def pause_subscription(self, subscription_id: int, reason: str, now: datetime) -> bool:
+        """Pause a subscription (Slack refused to post: `reason` like 'not_in_channel'). True only for the
+        call that paused it, so exactly one caller tells the subscriber."""
+        c = self.conn()
+        with c:
+            cur = c.execute("UPDATE subscriptions SET paused_utc = ?, paused_reason = ? "
+                            "WHERE id = ? AND paused_utc IS NULL", (_utc(now), reason, subscription_id))
+        return cur.rowcount == 1
+
+    def reminder_log(self) -> list[SentRecord]:
+        """The whole reminder sent log, oldest claim first."""
+        rows = self.conn().execute(
+            f"SELECT {self._SENT_COLS} FROM reminders_sent ORDER BY claimed_utc, ballot_id").fetchall()
+        return [SentRecord(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5]),
+                           datetime.fromisoformat(r[6]) if r[6] else None, r[7], r[8]) for r in rows]
+
+    def record_reminder(self, key: tuple[str, int, str, str], status: str, now: datetime,
+                        detail: str = "") -> bool:
+        """Insert a sent-log row for `key` (ballot_id, subscription_id, offset, closes_utc) with `status`
+        ('claimed' to claim it before posting; 'skipped' / 'missed' to record without posting). One short
+        transaction; True only for the one caller whose row went in (atomic across threads and processes)."""
+        c = self.conn()
+        with c:
+            cur = c.execute(
+                "INSERT OR IGNORE INTO reminders_sent (ballot_id, subscription_id, offset, closes_utc, "
+                "status, claimed_utc, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*key, status, _utc(now), detail))
+        return cur.rowcount == 1
+
+    def claim_reminder(self, key: tuple[str, int, str, str], now: datetime, detail: str = "") -> bool:
+        """Claim `key` before posting; True means this caller, and only this caller, may post it."""
+        return self.record_reminder(key, CLAIMED, now, detail)
+
+    def confirm_reminder(self, key: tuple[str, int, str, str], status: str, message_ts: str,
+                         now: datetime) -> None:
+        """Mark a claim as posted: `status` 'sent' or 'late_sent', Slack's `message_ts`, confirmed `now`."""
+        c = self.conn()
+        with c:
+            c.execute("UPDATE reminders_sent SET status = ?, message_ts = ?, confirmed_utc = ? WHERE "
+                      "ballot_id = ? AND subscription_id = ? AND offset = ? AND closes_utc = ?",
+                      (status, message_ts, _utc(now), *key))
+
+    def fail_reminder(self, key: tuple[str, int, str, str], detail: str) -> None:
+        """Mark a claim as failed for good (e.g. the channel is gone); it is never retried."""
+        c = self.conn()
+        with c:
+            c.execute("UPDATE reminders_sent SET status = 'failed', detail = ? WHERE ballot_id = ? AND "
+                      "subscription_id = ? AND offset = ? AND closes_utc = ?", (detail, *key))
+
+    def release_reminder(self, key: tuple[str, int, str, str]) -> bool:
+        """Drop a claim that certainly was not posted (Slack answered with an error), so a later run may
+        retry it. Only a row still 'claimed' is dropped; True if one was."""
+        c = self.conn()
+        with c:
+            cur = c.execute("DELETE FROM reminders_sent WHERE status = 'claimed' AND ballot_id = ? AND "
+                            "subscription_id = ? AND offset = ? AND closes_utc = ?", key)
+        return cur.rowcount == 1
