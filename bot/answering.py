@@ -1,21 +1,638 @@
-"""The answering core: `answer(question, kb, *, now) -> Answer` (normalise → retrieve → score → decide → compose).
+"""The answering core: `answer(question, kb, *, now) -> Answer`.
 
-Imports neither Slack nor dotenv; the Slack listeners, the CLI, the evaluator and the benchmarks all call it
-the same way. UNDER CONSTRUCTION: the engine lands in the next commits; the signature is fixed.
+normalise (bot.matching) → understand (intent and entities) → retrieve (structured lookups over the typed tables,
+FTS5 bm25 over curated phrasings) → score (entity agreement, rapidfuzz) → decide (threshold and margin) →
+compose (from typed columns only; bot.composing).
+
+Imports neither Slack nor dotenv. "No answer" is a value: `answer()` never raises for bad input.
+Calibration of MIN_SCORE and MIN_MARGIN: see docs/calibration.md.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
+from bot import composing as C
+from bot.clock import LONDON
 from bot.knowledge import KnowledgeBase
-from bot.models import Answer
+from bot.matching import (
+    MONTHS,
+    NATIONS,
+    AliasIndex,
+    build_alias_index,
+    normalise,
+    similarity,
+    stem_text,
+)
+from bot.models import Answer, Ballot, Fact, Faq, Figure, Match, Offer, Strike
+
+# Decision numbers (0–1). Calibrated on ../shared/eval/dev.jsonl plus tests/eval_extra.jsonl; see
+# docs/calibration.md for the sweep and why these values.
+MIN_SCORE = 0.62  # best candidate must reach this
+MIN_MARGIN = 0.06  # and beat the runner-up (a different answer) by this much
+FAQ_MIN = 0.72  # FAQ / free-text path: similarity needed when no structured intent applies
+STALE_AFTER = timedelta(days=90)
+
+KIND_WORDS = {
+    "ballot": r"\b(ballot\w*|vote\w*|voting|poll|referendum|consultation|turnout|mandate|accept\w*|reject\w*|"
+    r"result|results|recommend\w*|backed|back|support\w*|yes)\b",
+    "deadline": r"\b(close|closes|closing|closed|deadline|until|ends?|last day|open|opens|run|runs)\b",
+    "offer": r"\b(offer\w*|rise|raise|award\w*|deal|increase|uplift|pay)\b",
+    "figure": r"\b(how many|number of|numbers|total|totals|figure|figures|cumulative|appointments|"
+    r"rescheduled|operations|procedures|absent|off work|staff off|cost|costs|planned care|impact|disruption|"
+    r"tally|count)\b",
+    "cumulative": r"\b(total|totals|cumulative|so far|to date|since|overall|altogether|running|pass|passed|"
+    r"reach|reached|top|topped|in all|million)\b",
+    "strike": r"\b(strike\w*|walk\w*|industrial action|stoppage|action)\b",
+    "statement": r"\b(say|said|says|saying|statement|comment\w*|quote\w*|react\w*|respond\w*|warn\w*|told)\b",
+    "faq": r"^(why|what is|what are|what does|what do|what s a|what should|should|can|could|do i|does|is it|"
+    r"will my|will i|how do|how can|how will|is my|are gp|where)\b",
+}
+DOMAIN = re.compile(
+    r"\b(nhs|strike\w*|walk\w*|industrial|ballot\w*|vote\w*|voting|poll|union\w*|pay|offer|award|appointments?|"
+    r"rescheduled|operations|hospital\w*|patients?|a e|111|999|gp|gps|pharmac\w*|mandate|turnout|ambulance\w*|"
+    r"doctor\w*|nurse\w*|consultant\w*|paramedic\w*|physio\w*|radiographer\w*|emergency|derogation\w*|"
+    r"dispute|picket\w*|health|trust|trusts|absent|agenda for change|afc|staff|totals?|latest|figures?|"
+    r"rescheduled|cumulative)\b"
+)
+# Other sectors and topics the bot does not cover: declined even if a domain word appears.
+OFF_SECTOR = re.compile(
+    r"\b(teachers?|schools?|rail|railway|train|trains|tube|underground|bus|buses|drivers?|postal|royal mail|"
+    r"airports?|border force|civil servants?|universit\w+|lecturers|barristers|firefighters|fire brigade|bin|"
+    r"refuse|dockers|port|junior lawyers|lawyers|police|prison|steel|weather|football|premier league|recipe|"
+    r"joke|capital of|stock|bitcoin|election results?)\b"
+)
+MEDICAL = re.compile(r"\b(ibuprofen|paracetamol|symptoms?|headache|dose|medicine|medication|diagnos\w*|"
+                     r"rash|fever|treat my|cure)\b")
+ORDINAL = {"first": "first", "earliest": "first", "next": "next", "upcoming": "next", "coming": "next",
+           "future": "next", "last": "last", "latest": "latest", "recent": "latest", "newest": "latest",
+           "current": "latest", "now": "latest", "longest": "longest", "biggest": "most", "most": "most",
+           "worst": "most", "largest": "most", "highest": "most"}
+SETTING_WORDS = {"mental health": "mental_health", "community": "community", "acute": "acute",
+                 "all settings": "all_settings", "non acute": "non_acute"}
+
+
+@dataclass
+class Understanding:
+    """What the engine made of a question: normalised text, intent and entities."""
+
+    raw: str
+    norm: str
+    intent: str = "unknown"
+    unions: set[str] = field(default_factory=set)
+    groups: set[str] = field(default_factory=set)
+    uncovered: list[str] = field(default_factory=list)
+    nations: set[str] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
+    month: int | None = None
+    days: list[int] = field(default_factory=list)
+    order: str | None = None
+    setting: str | None = None
+    metric: str | None = None
+    threshold: float | None = None
+    this_week: bool = False
+    speaker_hits: list[str] = field(default_factory=list)
+
+    def has_when(self) -> bool:
+        """True when the question names a year or month."""
+        return bool(self.years or self.month)
+
+
+@dataclass
+class Result:
+    """A candidate reply: the facts shown (primary first), its score 0–1 and the composed text."""
+
+    intent: str
+    facts: list[Fact]
+    score: float
+    text: str
+    runner_up: float = 0.0
+
+
+# ---- understanding ------------------------------------------------------------------------------------------
+
+
+def alias_index(kb: KnowledgeBase) -> AliasIndex:
+    """Names and aliases of organisations and staff groups from the knowledge base (cached per KB file)."""
+
+    def load() -> AliasIndex:
+        entries = [("union", o.id, [o.name, *o.aliases], o.covered) for o in kb.organisations().values()]
+        entries += [("group", g.id, [g.name, *g.aliases], g.covered) for g in kb.staff_groups().values()]
+        return build_alias_index(entries)
+
+    return kb.cached("alias_index", load)
+
+
+def speakers(kb: KnowledgeBase) -> dict[str, set[str]]:
+    """Surname (normalised) -> statement speakers containing it (cached)."""
+
+    def load() -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for s in kb.all("statement"):
+            for person in re.split(r";|\band\b", s.speaker):
+                words = [w for w in normalise(person).split() if w not in ("sir", "dr", "prof", "professor", "dame")]
+                if words and len(words[-1]) > 2:
+                    out.setdefault(words[-1], set()).add(s.speaker)
+        return out
+
+    return kb.cached("speakers", load)
+
+
+def understand(question: str, kb: KnowledgeBase) -> Understanding:
+    """Normalise `question` and spot its intent and entities (unions, staff groups, nations, dates, order)."""
+    norm = normalise(question)
+    u = Understanding(question, norm)
+    stemmed = stem_text(norm)
+    for a in alias_index(kb).find(stemmed):
+        if not a.covered:
+            names = kb.organisations() if a.kind == "union" else kb.staff_groups()
+            u.uncovered.append(names[a.entity_id].name)
+        elif a.kind == "union":
+            u.unions.add(a.entity_id)
+        else:
+            u.groups.add(a.entity_id)
+    padded = f" {norm} "
+    u.nations = {v for k, v in NATIONS.items() if f" {k} " in padded}
+    u.years = {int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", norm)}
+    for word in norm.split():
+        if word in MONTHS and not (word == "may" and not re.search(r"\bmay (19|20)\d\d\b|\bin may\b|\d may\b", norm)):
+            u.month = MONTHS[word]
+            break
+    if u.month:
+        u.days = [int(d) for d in re.findall(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b(?= (?:and |to |- )?(?:[0-3]?\d )?"
+                                             r"(?:" + "|".join(k for k in MONTHS) + r")\b)", norm)]
+    for word in norm.split():
+        if word in ORDINAL:
+            u.order = ORDINAL[word]
+            break
+    if re.search(r"\bthis week\b|\btoday\b|\btomorrow\b|\bright now\b|\bat the moment\b", norm):
+        u.this_week = True
+        u.order = u.order or "next"
+    for phrase, setting in SETTING_WORDS.items():
+        if phrase in padded:
+            u.setting = setting
+    big = [float(n) for n in re.findall(r"\b(\d{5,})\b", norm)]
+    u.threshold = max(big) if big else None
+    names = speakers(kb)
+    u.speaker_hits = sorted({s for w in norm.split() for s in names.get(w, ())})
+    u.intent = _intent(u)
+    return u
+
+
+def _has(kind: str, text: str) -> bool:
+    return re.search(KIND_WORDS[kind], text) is not None
+
+
+def _intent(u: Understanding) -> str:
+    t = u.norm
+    if not t.strip():
+        return "empty"
+    if u.speaker_hits and (_has("statement", t) or re.search(r"\bwho is\b", t)):
+        return "statement"
+    if _has("faq", t) and not re.search(r"\b(how many|what was|what were|when|what percent|turnout)\b", t):
+        return "faq"
+    if _has("ballot", t):
+        if _has("deadline", t) and re.search(r"\bwhen\b|\bdeadline\b|\buntil\b|\bhow long\b|\bdays\b", t):
+            return "ballot_deadline"
+        return "ballot_result"
+    if u.order == "longest" or (u.order == "most" and _has("figure", t)):
+        return "comparison"
+    if re.search(r"\bstaff\b.*\b(off|absent|out)\b|\babsent\b|\boff work\b|\bwalked out\b", t) and re.search(
+            r"\bhow many\b|\bnumber\b|\bpeak\b|\baverage\b", t):
+        return "staff_absent"
+    if re.search(r"\bcost\b|\bcosts\b|\bhow much did\b.*\bcost\b", t):
+        return "cost"
+    if _has("figure", t) and (_has("cumulative", t) or t.strip() in ("latest", "totals", "latest totals")):
+        if re.search(r"\bhow many\b.*\b(strike|walkout)\b.*\b(in|on|during)\b", t) and not _has("cumulative", t):
+            return "impact_figure"
+        return "cumulative_total"
+    if _has("figure", t):
+        return "impact_figure"
+    if _has("offer", t) and not re.search(r"\bstrike\b.*\bwhen\b|\bwhen\b.*\bstrike\b", t):
+        return "pay_offer"
+    if _has("strike", t) or re.search(r"\bwhen\b|\bhow long\b|\bdates?\b", t):
+        return "strike_dates"
+    if u.speaker_hits:
+        return "statement"
+    return "unknown"
+
+
+# ---- time windows -------------------------------------------------------------------------------------------
+
+
+def _windows(u: Understanding) -> list[tuple[datetime, datetime]]:
+    """UTC windows the question's month/year/day words allow (empty = no constraint)."""
+    years = sorted(u.years) or list(range(2015, 2036))
+    out = []
+    for y in years:
+        if u.month:
+            days = u.days or []
+            if days:
+                for d in days:
+                    try:
+                        day = date(y, u.month, d)
+                    except ValueError:
+                        continue
+                    out.append(_day_window(day, day))
+            else:
+                last = (date(y + (u.month == 12), u.month % 12 + 1, 1) - timedelta(days=1))
+                out.append(_day_window(date(y, u.month, 1), last))
+        elif u.years:
+            out.append(_day_window(date(y, 1, 1), date(y, 12, 31)))
+    return out
+
+
+def _day_window(a: date, b: date) -> tuple[datetime, datetime]:
+    start = datetime(a.year, a.month, a.day, tzinfo=LONDON).astimezone(UTC)
+    end = datetime(b.year, b.month, b.day, 23, 59, 59, tzinfo=LONDON).astimezone(UTC)
+    return start, end
+
+
+def _in_windows(first: datetime | None, last: datetime | None, wins: list[tuple[datetime, datetime]]) -> bool:
+    if not wins:
+        return True
+    if first is None or last is None:
+        return False
+    return any(first <= b and last >= a for a, b in wins)
+
+
+# ---- entity agreement -----------------------------------------------------------------------------------------
+
+
+def _agree(u: Understanding, unions: tuple[str, ...], groups: tuple[str, ...], nations: tuple[str, ...]) -> bool:
+    """A fact agrees when every entity kind the question names overlaps the fact's."""
+    if u.unions and not (u.unions & set(unions)):
+        return False
+    if u.groups and not (u.groups & set(groups)):
+        return False
+    return not (u.nations and not (u.nations & set(nations)))
+
+
+def _strikes(kb: KnowledgeBase, u: Understanding, *, use_time: bool = True) -> list[Strike]:
+    wins = _windows(u) if use_time else []
+    return [s for s in kb.all("strike")  # type: ignore[misc]
+            if _agree(u, s.unions, s.staff_groups, s.nations) and _in_windows(s.start.first, s.end.last, wins)]
+
+
+# ---- intent handlers ------------------------------------------------------------------------------------------
+
+
+def _pick_strikes(strikes: list[Strike], u: Understanding, now: datetime) -> tuple[list[Strike], str]:
+    """Apply the question's order word (next / last / first / longest) relative to `now`."""
+    held = [s for s in strikes if s.status != "called_off"] or strikes
+    ordered = sorted(held, key=lambda s: s.start.first)
+    if u.order == "longest":
+        best = max(held, key=lambda s: s.duration_hours or 0)
+        return [best], "longest"
+    if u.order == "first":
+        return ordered[:1], "first"
+    if u.order in ("last", "latest"):
+        past = [s for s in ordered if s.start.first <= now]
+        return past[-1:], "last"
+    future_words = re.search(r"\b(next|upcoming|will|when is|when are|going to|planned|coming)\b", u.norm)
+    if u.order == "next" or (future_words and not u.has_when()):
+        if u.this_week:
+            wk_start = (now.astimezone(LONDON) - timedelta(days=now.astimezone(LONDON).weekday())).replace(
+                hour=0, minute=0, second=0, microsecond=0)
+            wk_end = wk_start + timedelta(days=7)
+            return [s for s in ordered if s.end.last >= now and s.start.first < wk_end.astimezone(UTC)], "this_week"
+        upcoming = [s for s in ordered if s.end.last >= now]
+        return upcoming[:1], "next"
+    return ordered, "all"
+
+
+def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """Strike dates, next/current/last strike, how long, longest."""
+    strikes = _strikes(kb, u)
+    if not strikes:
+        return None
+    chosen, mode = _pick_strikes(strikes, u, now)
+    if mode in ("next", "this_week") and not chosen:
+        past = [s for s in strikes if s.start.first <= now]
+        text = C.nothing_upcoming(kb, u, past[-1] if past else None, now, this_week=mode == "this_week")
+        return Result("next_strike", [past[-1]] if past else [], 0.8, text)
+    if not chosen:
+        return None
+    if len(chosen) > 4:
+        chosen = chosen[-4:] if not u.has_when() else chosen[:4]
+    score = 0.9 if len(chosen) == 1 else 0.8
+    intent = {"next": "next_strike", "this_week": "next_strike", "longest": "comparison"}.get(mode, "strike_dates")
+    return Result(intent, list(chosen), score, C.strikes_text(kb, chosen, u, now, mode))
+
+
+def _ballots(kb: KnowledgeBase, u: Understanding) -> list[Ballot]:
+    wins = _windows(u)
+    out = []
+    for b in kb.all("ballot"):
+        if b.variant_of:
+            continue
+        if not _agree(u, (b.union,), (b.staff_group,), b.nations):
+            continue
+        first = (b.opens or b.closes or b.announced)
+        last = (b.announced or b.closes or b.opens)
+        if not _in_windows(first.first if first else None, last.last if last else None, wins):
+            continue
+        out.append(b)
+    return sorted(out, key=lambda b: (b.closes or b.announced or b.opens).last)  # type: ignore[union-attr]
+
+
+def _rank_by_text(u: Understanding, facts: list, text_of) -> list[tuple[float, object]]:  # noqa: ANN001
+    return sorted(((similarity(u.norm, normalise(text_of(f))), f) for f in facts), key=lambda x: -x[0])
+
+
+def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """Ballot deadlines, results, turnout and leadership recommendations, as known at `now`."""
+    ballots = _ballots(kb, u)
+    if not ballots:
+        return None
+    if re.search(r"\bstrike action\b|\bfor strike\b|\bstrike ballot\b|\bmandate\b", u.norm):
+        strike_only = [b for b in ballots if b.purpose == "statutory_strike_ballot"]
+        ballots = strike_only or ballots
+    elif re.search(r"\boffer\b|\bdeal\b|\baward\b", u.norm):
+        pay = [b for b in ballots if b.purpose != "statutory_strike_ballot"]
+        ballots = pay or ballots
+    if u.intent == "ballot_deadline" or u.order == "next":
+        open_now = [b for b in ballots if b.closes and b.closes.last >= now]
+        if open_now:
+            chosen = open_now[:3]
+            return Result("ballot_deadline", chosen, 0.9 if len(chosen) == 1 else 0.8,
+                          C.ballots_deadline_text(kb, chosen, now))
+        if u.intent == "ballot_deadline" and not u.has_when():
+            closed = [b for b in ballots if b.closes]
+            if closed:
+                return Result("ballot_deadline", [closed[-1]], 0.75, C.ballot_closed_text(kb, closed[-1], now))
+    known = [b for b in ballots if b.result_known_from and b.result_known_from.last <= now and b.outcome]
+    pending = [b for b in ballots if b not in known]
+    if not known:
+        if pending:
+            return Result("ballot_deadline", pending[:2], 0.75, C.ballots_deadline_text(kb, pending[:2], now))
+        return None
+    if u.order in ("latest", "last", "next") or len(known) == 1:
+        chosen = known[-1:]
+    else:
+        ranked = _rank_by_text(u, known, lambda b: f"{b.subject} {b.purpose.replace('_', ' ')}")
+        chosen = [b for _s, b in ranked[:3]]
+    score = 0.9 if len(chosen) == 1 else 0.78
+    return Result("ballot_result", chosen, score, C.ballots_result_text(kb, chosen, u, now))
+
+
+def _group_family(kb: KnowledgeBase, groups: set[str]) -> set[str]:
+    """Question groups plus the wider groups they belong to (nurses -> Agenda for Change staff)."""
+    parents = kb.cached("group_parents", lambda: {g.id: set(getattr(g, "part_of", ()) or ())
+                                                  for g in kb.staff_groups().values()})
+    out = set(groups)
+    for g in groups:
+        out |= parents.get(g, set())
+    return out
+
+
+def handle_offers(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """Pay offers and awards known at `now`."""
+    wins = _windows(u)
+    fam = _group_family(kb, u.groups)
+    offers: list[Offer] = []
+    for o in kb.all("offer"):
+        if o.variant_of or o.date.first > now:
+            continue
+        if u.unions and not (u.unions & set(o.unions)) and not (fam & set(o.staff_groups)):
+            continue
+        if u.groups and not (fam & set(o.staff_groups)):
+            continue
+        if not _in_windows(o.date.first, o.date.last, wins):
+            continue
+        offers.append(o)
+    if not offers:
+        return None
+    offers.sort(key=lambda o: o.date.last)
+    if u.order in ("latest", "last") or re.search(r"\b(is|current)\b", u.norm) and not u.has_when():
+        chosen = offers[-1:]
+    elif len(offers) == 1:
+        chosen = offers
+    else:
+        ranked = _rank_by_text(u, offers, lambda o: o.summary)
+        chosen = [o for _s, o in ranked[:2]]
+    variants = [v for v in kb.all("offer") if v.variant_of in {o.id for o in chosen}]
+    score = 0.88 if len(chosen) == 1 else 0.76
+    return Result("pay_offer", chosen + variants, score, C.offers_text(kb, chosen, variants, now))
+
+
+def _figures_for(kb: KnowledgeBase, strikes: list[Strike], metric: str | tuple[str, ...], now: datetime,
+                 u: Understanding) -> list[Figure]:
+    ids = {s.id for s in strikes}
+    metrics = (metric,) if isinstance(metric, str) else metric
+    out = []
+    for f in kb.all("figure"):
+        if f.metric not in metrics or f.cumulative or f.as_of.first > now:
+            continue
+        if not (ids & set(f.strike_ids)):
+            continue
+        if u.setting and f.setting != u.setting:
+            continue
+        if f.area.lower() != "england" and f.area.lower() not in u.norm:
+            continue
+        out.append(f)
+    return out
+
+
+def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """Per-strike impact (rescheduled appointments, staff absent, planned care delivered)."""
+    metric: str | tuple[str, ...] = "appointments_rescheduled"
+    if u.intent == "staff_absent":
+        avg = re.search(r"\baverage\b|\bper day\b|\bdaily\b|\beach day\b|\ba day\b", u.norm)
+        metric = ("staff_absent_daily_avg",) if avg else ("staff_absent_peak", "staff_absent_daily_avg")
+    elif re.search(r"\bplanned care\b", u.norm):
+        metric = "planned_care_delivered_pct"
+    strikes = _strikes(kb, u)
+    if not strikes:
+        return None
+    if not u.has_when() and u.order in (None, "last", "latest"):
+        past = [s for s in strikes if s.start.first <= now]
+        with_figs = [s for s in past if _figures_for(kb, [s], metric, now, u)]
+        strikes = with_figs[-1:] if with_figs else []
+    figs = _figures_for(kb, strikes, metric, now, u)
+    if not figs:
+        return None
+    return Result(u.intent if u.intent != "unknown" else "impact_figure", figs, 0.88,
+                  C.figures_text(kb, figs, u, now))
+
+
+def handle_cumulative(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """Running totals of rescheduled appointments: latest known at `now`, after a strike, or when passing N."""
+    cums = sorted((f for f in kb.all("figure") if f.cumulative and f.metric == "appointments_rescheduled"
+                   and f.as_of.last <= now), key=lambda f: f.as_of.last)
+    if u.setting:
+        cums = [f for f in cums if f.setting == u.setting]
+    if not cums:
+        return None
+    if u.threshold and re.search(r"\b(pass|passed|reach|reached|top|topped|exceed\w*|hit)\b", u.norm):
+        over = [f for f in cums if f.value >= u.threshold and f.qualifier in ("exact", "more_than", "at_least")]
+        if not over:
+            return Result("cumulative_total", [cums[-1]], 0.75, C.not_passed_text(kb, cums[-1], u.threshold, now))
+        return Result("cumulative_total", [over[0]], 0.9, C.passed_text(kb, over[0], u.threshold, now))
+    anchor = cums[-1]
+    if u.has_when() or u.groups or u.unions:
+        strikes = _strikes(kb, u)
+        if strikes and u.has_when():
+            ids = {s.id for s in strikes}
+            tied = [f for f in cums if ids & set(f.strike_ids)]
+            end = max(s.end.last for s in strikes)
+            after = [f for f in cums if f.as_of.last >= end]
+            pick = tied or after
+            if not pick:
+                return None
+            anchor = pick[-1] if tied else pick[0]
+    group = _same_release(cums, anchor)
+    newer = [f for f in cums if f.as_of.last > anchor.as_of.last and f.setting == anchor.setting][-1:]
+    return Result("cumulative_total", group, 0.88, C.cumulative_text(kb, group, newer, u, now))
+
+
+def _same_release(cums: list[Figure], anchor: Figure) -> list[Figure]:
+    """The anchor plus totals published within 10 days of it (other settings and other sources' versions)."""
+    near = [f for f in cums if abs((f.as_of.last - anchor.as_of.last).days) <= 10]
+    near.sort(key=lambda f: (f.id != anchor.id, f.setting != "acute", -f.as_of.last.timestamp()))
+    return near
+
+
+def handle_cost(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """Cost estimates of the action, as known at `now`."""
+    figs = sorted((f for f in kb.all("figure") if f.metric == "cost" and f.as_of.last <= now),
+                  key=lambda f: f.as_of.last)
+    if not figs:
+        return None
+    return Result("impact_figure", figs[-3:], 0.8, C.figures_text(kb, figs[-3:], u, now))
+
+
+def handle_comparison(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """Superlatives: the longest strike, the strike with the most rescheduled appointments."""
+    if u.order == "longest":
+        return handle_strikes(kb, u, now)
+    figs = [f for f in kb.all("figure") if f.metric == "appointments_rescheduled" and not f.cumulative
+            and f.setting == "acute" and f.as_of.last <= now and f.area == "England" and f.strike_ids]
+    strikes = {s.id for s in _strikes(kb, u)}
+    figs = [f for f in figs if strikes & set(f.strike_ids)]
+    if not figs:
+        return None
+    best = max(figs, key=lambda f: f.value)
+    return Result("comparison", [best], 0.85, C.figures_text(kb, [best], u, now, lead="The most disruptive"))
+
+
+def handle_statements(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """Who said what (paraphrased), known at `now`."""
+    wins = _windows(u)
+    st = [s for s in kb.all("statement") if s.date.first <= now and _in_windows(s.date.first, s.date.last, wins)]
+    if u.speaker_hits:
+        st = [s for s in st if s.speaker in u.speaker_hits]
+    elif u.unions:
+        st = [s for s in st if s.organisation in u.unions]
+    else:
+        return None
+    if not st:
+        return None
+    st.sort(key=lambda s: s.date.last)
+    if len(st) > 2:
+        ranked = _rank_by_text(u, st, lambda s: s.paraphrase)
+        st = [s for _x, s in ranked[:2]]
+    return Result("statement", st, 0.85 if len(st) == 1 else 0.78, C.statements_text(kb, st))
+
+
+def handle_faq(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """Background and patient questions: best curated FAQ by rapidfuzz over its phrasings (FTS5 first)."""
+    faqs: list[Faq] = kb.all("faq")  # type: ignore[assignment]
+    if not faqs:
+        return None
+    scored = []
+    for q in faqs:
+        best = max(similarity(u.norm, normalise(p)) for p in (q.question, *q.phrasings))
+        scored.append((best / 100, q))
+    scored.sort(key=lambda x: -x[0])
+    top, q = scored[0]
+    runner = scored[1][0] if len(scored) > 1 else 0.0
+    return Result("faq", [q], top, C.faq_text(q), runner_up=runner)
+
+
+HANDLERS = {
+    "strike_dates": handle_strikes, "next_strike": handle_strikes, "ballot_deadline": handle_ballots,
+    "ballot_result": handle_ballots, "pay_offer": handle_offers, "impact_figure": handle_impact,
+    "staff_absent": handle_impact, "cumulative_total": handle_cumulative, "cost": handle_cost,
+    "comparison": handle_comparison, "statement": handle_statements, "faq": handle_faq,
+}
+
+
+# ---- decide -------------------------------------------------------------------------------------------------
 
 
 def answer(question: str, kb: KnowledgeBase, *, now: datetime) -> Answer:
-    """Answer `question` as it could have been answered at `now` (aware datetime).
+    """Answer `question` as it could have been answered at `now` (aware datetime; naive = UTC).
 
-    Returns an Answer (status 'answered' with sources, or 'no_answer' with up to 3 suggestions); never raises
-    for bad input. Raises KnowledgeBaseMissing only when the knowledge base file is gone.
+    Returns an Answer: status 'answered' with the text composed from typed columns and every source cited, or
+    'no_answer' with up to 3 suggested questions. Never raises for bad input (empty, huge, emoji, SQL/FTS
+    syntax); raises KnowledgeBaseMissing only when the knowledge base file is gone.
     """
-    return Answer(status="no_answer", text="I can't answer that yet.", confidence=0.0, intent="unknown")
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    u = understand(question or "", kb)
+    declined = _out_of_scope(u, kb)
+    if declined:
+        return _no_answer(kb, u, declined, now)
+    result = _best(kb, u, now)
+    if result is None or result.score < MIN_SCORE or result.score - result.runner_up < MIN_MARGIN:
+        return _no_answer(kb, u, C.not_confident(kb), now)
+    text = result.text + C.staleness_note(kb, u, now)
+    facts = result.facts
+    primary = facts[0] if facts else None
+    return Answer(
+        status="answered", text=text, confidence=round(min(result.score, 1.0), 3), intent=result.intent,
+        matched=Match(C.kind_of(primary), primary.id, result.score * 100) if primary else None,
+        sources=C.sources_of(facts), facts=facts, as_of=C.as_of_text(facts),
+    )
+
+
+def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    order = [u.intent]
+    if u.intent == "faq":
+        order += ["strike_dates"] if re.search(r"\bwhen\b", u.norm) else []
+    elif u.intent == "unknown":
+        order = ["faq"]
+    handler_results = []
+    for intent in order:
+        h = HANDLERS.get(intent)
+        if h is None:
+            continue
+        r = h(kb, u, now)
+        if r is not None:
+            if intent == "faq" and r.score < FAQ_MIN:
+                continue
+            handler_results.append(r)
+            if intent != "faq":
+                break
+    if not handler_results and u.intent not in ("faq", "unknown", "empty"):
+        r = handle_faq(kb, u, now)
+        if r is not None and r.score >= max(FAQ_MIN, 0.8):
+            handler_results.append(r)
+    return max(handler_results, key=lambda r: r.score) if handler_results else None
+
+
+def _out_of_scope(u: Understanding, kb: KnowledgeBase) -> str | None:
+    if u.intent == "empty":
+        return C.help_text(kb)
+    if u.uncovered and not (u.unions or u.groups):
+        return C.not_covered(kb, u.uncovered)
+    if OFF_SECTOR.search(u.norm) and not (u.unions or u.groups):
+        return C.out_of_scope(kb)
+    if MEDICAL.search(u.norm):
+        return C.out_of_scope(kb, medical=True)
+    if not DOMAIN.search(u.norm) and not (u.unions or u.groups or u.speaker_hits):
+        return C.out_of_scope(kb)
+    if u.nations and u.nations <= {"scotland"}:
+        return C.not_covered(kb, ["Scotland"])
+    first, last = C.coverage_years(kb)
+    if u.years and all(y < first or y > last + 1 for y in u.years):
+        return C.outside_years(kb, first, last)
+    return None
+
+
+def _no_answer(kb: KnowledgeBase, u: Understanding, text: str, now: datetime) -> Answer:
+    return Answer(status="no_answer", text=text, confidence=0.0, intent=u.intent if u.intent != "empty" else "help",
+                  suggestions=C.suggestions(kb, u, now))

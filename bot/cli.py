@@ -125,6 +125,89 @@ def kb_stats(as_json: bool) -> None:
         click.echo(f"  {n:4}  {pub}")
 
 
+@main.command()
+@click.argument("question", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (status, text, confidence, …).")
+@now_option
+def ask(question: tuple[str, ...], as_json: bool, now_text: str | None) -> None:
+    """Answer one QUESTION and print the reply."""
+    from bot.answering import answer
+
+    now = resolve_now(now_text)
+    reply = answer(" ".join(question), open_kb(_settings()), now=now)
+    if as_json:
+        click.echo(json.dumps(reply.to_json(), ensure_ascii=False))
+    else:
+        click.echo(render_console(reply))
+
+
+def render_console(reply) -> str:  # noqa: ANN001
+    """The console rendering of an Answer: the text, then suggestions for a no_answer."""
+    out = reply.text
+    if reply.suggestions:
+        out += "\nDid you mean:\n" + "\n".join(f"  - {s}" for s in reply.suggestions)
+    return out
+
+
+@main.command()
+@now_option
+def chat(now_text: str | None) -> None:
+    """Interactive console: the same replies the Slack bot gives, as text. Ctrl-D or 'quit' to leave."""
+    from bot.answering import answer
+
+    settings = _settings()
+    k = open_kb(settings)
+    click.echo("strikebot console — ask about NHS strikes, ballots, pay offers and their impact. "
+               "Type 'quit' to leave.")
+    while True:
+        try:
+            line = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            click.echo("")
+            return
+        if line.strip().lower() in ("quit", "exit", "bye"):
+            return
+        if not line.strip():
+            continue
+        now = resolve_now(now_text)
+        click.echo("bot> " + render_console(answer(line, k, now=now)).replace("\n", "\n     ") + "\n")
+
+
+@main.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with scores and failures.")
+@now_option
+def eval_cmd(file: Path, as_json: bool, now_text: str | None) -> None:
+    """Run an evaluation set (JSONL) and print the three scores and each failure."""
+    from bot.evaluation import run_eval
+
+    scores = run_eval(file, open_kb(_settings()), now=resolve_now(now_text) if now_text else None)
+    if as_json:
+        click.echo(json.dumps(scores.to_json(), ensure_ascii=False))
+        return
+    for o in scores.outcomes:
+        if o.verdict in ("wrong", "missed"):
+            click.echo(f"FAIL {o.id} [{o.verdict}] {o.question}\n     {o.why}\n     -> {o.answer.status}: "
+                       + o.answer.text.replace("\n", " | ")[:400])
+    click.echo(f"answered correctly: {scores.answered_ok}/{scores.answerable} ({scores.answered_rate:.1%})")
+    click.echo(f"declined correctly: {scores.declined_ok}/{scores.unanswerable} ({scores.declined_rate:.1%})")
+    click.echo(f"wrong answers: {scores.wrong}")
+
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """What `make run` starts: build the knowledge base if needed, then the Slack bot when SLACK_BOT_TOKEN is
+    configured, otherwise the local console."""
+    settings = _settings()
+    open_kb(settings)
+    if settings.slack_configured and "serve" in main.commands:
+        ctx.invoke(main.commands["serve"])
+    else:
+        click.echo("No Slack tokens in .env: starting the local console (see README to connect Slack).", err=True)
+        ctx.invoke(chat)
+
+
 def _register_features() -> None:
     from bot.cli_reminders import register as register_reminders
     from bot.slack.cli import register as register_slack

@@ -18,8 +18,8 @@ import sqlite_utils
 from bot.clock import PartialDate, parse_partial
 from bot.models import (
     Ballot,
-    Faq,
     Fact,
+    Faq,
     Figure,
     Offer,
     Organisation,
@@ -117,7 +117,8 @@ class KnowledgeBase:
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]  # type: ignore[misc]
 
-    def _cached(self, key: object, load):  # noqa: ANN001 - small private helper
+    def cached(self, key: object, load):  # noqa: ANN001
+        """Memoise `load()` under `key` until the file is rebuilt (for derived data such as alias indexes)."""
         self._conn()  # refresh the version first
         if key not in self._cache:
             self._cache[key] = load()
@@ -126,7 +127,7 @@ class KnowledgeBase:
     # ---- reference tables -------------------------------------------------------------------------------------
     def sources(self) -> dict[str, Source]:
         """All sources by id."""
-        return self._cached("sources", lambda: {r["id"]: Source(**r) for r in self._rows("SELECT * FROM sources")})
+        return self.cached("sources", lambda: {r["id"]: Source(**r) for r in self._rows("SELECT * FROM sources")})
 
     def organisations(self) -> dict[str, Organisation]:
         """All organisations by id (unions, NHS bodies, government), with lower-case aliases."""
@@ -136,7 +137,7 @@ class KnowledgeBase:
                                       bool(r["covered"]), r["description"])
                 for r in self._rows("SELECT * FROM organisations")
             }
-        return self._cached("organisations", load)
+        return self.cached("organisations", load)
 
     def staff_groups(self) -> dict[str, StaffGroup]:
         """All staff groups by id, with lower-case aliases."""
@@ -146,7 +147,7 @@ class KnowledgeBase:
                                     r["description"])
                 for r in self._rows("SELECT * FROM staff_groups")
             }
-        return self._cached("staff_groups", load)
+        return self.cached("staff_groups", load)
 
     def _src(self, sid: str | None) -> Source | None:
         return self.sources().get(sid) if sid else None
@@ -198,7 +199,7 @@ class KnowledgeBase:
     def all(self, kind: str) -> list[Fact]:
         """Every fact of `kind` ('strike', 'ballot', 'offer', 'figure', 'statement', 'faq'), cached."""
         table = TABLE_OF[kind]
-        return self._cached(("all", kind), lambda: [self._make(kind, r) for r in self._rows(f"SELECT * FROM {table}")])
+        return self.cached(("all", kind), lambda: [self._make(kind, r) for r in self._rows(f"SELECT * FROM {table}")])
 
     def get(self, kind: str, fact_id: str) -> Fact:
         """One fact by kind and id. Raises NotFoundError when absent."""
@@ -210,7 +211,7 @@ class KnowledgeBase:
     def get_many(self, kind: str, ids: Iterable[str]) -> list[Fact]:
         """Facts of one kind by id, in the order given (missing ids are skipped). Cached per file version."""
         ids = list(dict.fromkeys(ids))
-        cache = self._cached(("by_id", kind), dict)
+        cache = self.cached(("by_id", kind), dict)
         todo = [i for i in ids if i not in cache]
         for chunk in range(0, len(todo), 500):
             part = todo[chunk:chunk + 500]

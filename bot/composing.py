@@ -1,0 +1,407 @@
+"""Composing replies from typed columns: British number and date formats, scope, as-of date and sources.
+
+Every figure, percentage and date in a reply is rendered here from a typed field of a bot.models dataclass;
+curators' prose (summaries, scope notes) never supplies a number. Plain text, safe for Slack.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.clock import LONDON, PartialDate, fmt_count, fmt_duration, fmt_gbp, fmt_partial, fmt_pct, fmt_range
+from bot.knowledge import KnowledgeBase
+from bot.models import NATION_NAMES, Ballot, Fact, Faq, Figure, Offer, Source, Statement, Strike
+from bot.phrasings import Names, month_year, org_label
+
+SETTING_TEXT = {
+    "acute": "acute hospital trusts (inpatient and outpatient)",
+    "mental_health": "mental health services",
+    "community": "community health services",
+    "non_acute": "mental health, learning disability and community services",
+    "all_settings": "all settings (acute, mental health and community)",
+    "not_stated": "settings not stated by the source",
+}
+QUALIFIER = {"exact": "", "about": "about ", "more_than": "more than ", "nearly": "nearly ", "at_least": "at least "}
+METRIC_TEXT = {
+    "appointments_rescheduled": "appointments rescheduled",
+    "staff_absent_peak": "staff absent at the peak",
+    "staff_absent_daily_avg": "staff absent on average per day",
+    "planned_care_delivered_pct": "of planned care delivered",
+    "cost": "estimated cost",
+    "strike_days": "strike days",
+    "strikers": "staff on strike",
+}
+OUTCOME_TEXT = {"accept": "accepted", "reject": "rejected", "mandate": "voted for strike action (mandate won)",
+                "no_mandate": "did not secure a strike mandate", "pending": "result pending"}
+PURPOSE_TEXT = {"statutory_strike_ballot": "statutory strike ballot", "pay_offer_consultation": "consultation",
+                "indicative_poll": "indicative poll", "referendum": "referendum"}
+STATUS_TEXT = {"held": "", "called_off": " (called off)", "curtailed": " (cut short)", "planned": " (planned)"}
+COVERAGE = ("I cover NHS industrial action in England (with some Wales and Northern Ireland dates): strikes, "
+            "ballots, pay offers and their impact, each with its source")
+
+
+def kind_of(fact: Fact | None) -> str:
+    """'strike', 'ballot', 'offer', 'figure', 'statement' or 'faq'."""
+    return {Strike: "strike", Ballot: "ballot", Offer: "offer", Figure: "figure", Statement: "statement",
+            Faq: "faq"}.get(type(fact), "unknown")
+
+
+def sources_of(facts: list[Fact]) -> list[Source]:
+    """Primary sources of the facts shown, first seen first, without repeats."""
+    seen: dict[str, Source] = {}
+    for f in facts:
+        for s in (getattr(f, "source", None), getattr(f, "recommendation_source", None)):
+            if s is not None and s.id not in seen:
+                seen[s.id] = s
+    return list(seen.values())
+
+
+def as_of_text(facts: list[Fact]) -> str | None:
+    """The newest as-of date of the figures shown ('2023-04-17'), if any."""
+    dates = [f.as_of for f in facts if isinstance(f, Figure)]
+    return max(dates, key=lambda p: p.last).text if dates else None
+
+
+def cite(s: Source) -> str:
+    """'NHS England, "Title", 17 April 2023 <url>'."""
+    return f'{s.publisher}, "{s.title}", {_published(s.published)} — {s.url}'
+
+
+def _published(text: str) -> str:
+    try:
+        from bot.clock import parse_partial
+
+        return fmt_partial(parse_partial(text), weekday=False)
+    except ValueError:
+        return text
+
+
+def sources_block(facts: list[Fact]) -> str:
+    """'Source: …' lines for the facts shown."""
+    srcs = sources_of(facts)
+    if not srcs:
+        return ""
+    label = "Source" if len(srcs) == 1 else "Sources"
+    return f"\n{label}: " + "; ".join(cite(s) for s in srcs)
+
+
+def value_text(f: Figure) -> str:
+    """A figure's value with its qualifier and unit: 'more than 4,000', '93%', '£3 billion'."""
+    if f.unit == "percent":
+        v = fmt_pct(f.value)
+    elif f.unit == "gbp":
+        v = fmt_gbp(f.value)
+    elif f.unit in ("days", "hours"):
+        v = f"{fmt_count(f.value)} {f.unit}"
+    else:
+        v = fmt_count(f.value)
+    return QUALIFIER.get(f.qualifier, "") + v
+
+
+def _who(kb: KnowledgeBase, s: Strike) -> str:
+    n = Names(kb)
+    return f"{n.groups_text(s.staff_groups)} ({n.unions(s.unions)})"
+
+
+def _nations(ids: tuple[str, ...]) -> str:
+    names = [NATION_NAMES.get(i, i) for i in ids]
+    return " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def strike_line(kb: KnowledgeBase, s: Strike) -> str:
+    """'junior doctors (BMA), England: from 07:00 Tuesday 11 April to 07:00 Saturday 15 April 2023 — 96 hours.'"""
+    hours = f" — {fmt_count(s.duration_hours)} hours" if s.duration_hours else ""
+    return f"{_who(kb, s)}, {_nations(s.nations)}: {fmt_range(s.start, s.end)}{hours}{STATUS_TEXT[s.status]}."
+
+
+def strikes_text(kb: KnowledgeBase, strikes: list[Strike], u, now: datetime, mode: str) -> str:  # noqa: ANN001
+    """Reply for strike-date questions."""
+    lead = {"next": "Next strike", "this_week": "Strike this week", "last": "Most recent strike",
+            "first": "First strike", "longest": "Longest strike"}.get(mode, "Strike" if len(strikes) == 1 else "Strikes")
+    if mode == "longest":
+        lead += " in the knowledge base"
+    if len(strikes) == 1:
+        s = strikes[0]
+        body = f"{lead}: {strike_line(kb, s)}"
+        if s.start.first > now:
+            body += f" That is {fmt_duration(s.start.first - now)} from now."
+    else:
+        body = f"{lead}:\n" + "\n".join(f"• {strike_line(kb, s)}" for s in strikes)
+    return body + sources_block(list(strikes))
+
+
+def nothing_upcoming(kb: KnowledgeBase, u, last: Strike | None, now: datetime, *, this_week: bool) -> str:  # noqa: ANN001
+    """'No upcoming strike is known …' with the most recent one and the coverage date."""
+    newest = kb.newest_as_of()
+    span = "this week" if this_week else "after " + fmt_partial(_at(now), weekday=False)
+    text = f"No strike {span} is in my knowledge base"
+    text += f" (its figures run to {fmt_partial(newest, weekday=False)})." if newest else "."
+    if last:
+        text += f"\nMost recent: {strike_line(kb, last)}" + sources_block([last])
+    return text
+
+
+def _at(now: datetime) -> PartialDate:
+    from bot.clock import parse_partial
+
+    return parse_partial(now.astimezone(LONDON).strftime("%Y-%m-%d"))
+
+
+def _ballot_who(kb: KnowledgeBase, b: Ballot) -> str:
+    n = Names(kb)
+    return f"{org_label(n.orgs.get(b.union), b.union)} {n.groups_text((b.staff_group,))}"
+
+
+def _close_text(b: Ballot) -> str:
+    if b.closes is None:
+        return "closing date not known"
+    c = fmt_partial(b.closes)
+    return f"closes at {c}" if b.closes.precision == "minute" else f"closes {c}" + (
+        " (end of day)" if b.closes.precision == "day" else "")
+
+
+def ballots_deadline_text(kb: KnowledgeBase, ballots: list[Ballot], now: datetime) -> str:
+    """When open ballots close, with time left at `now`."""
+    lines = []
+    for b in ballots:
+        line = f"The {_ballot_who(kb, b)} {PURPOSE_TEXT[b.purpose]} on {b.subject} {_close_text(b)}"
+        if b.closes and b.closes.last >= now:
+            line += f" — {fmt_duration(b.closes.last - now)} from now"
+        lines.append(line + ".")
+    return "\n".join(lines) + sources_block(list(ballots))
+
+
+def ballot_closed_text(kb: KnowledgeBase, b: Ballot, now: datetime) -> str:
+    """A ballot that has already closed (no open one matches)."""
+    c = fmt_partial(b.closes) if b.closes else "an unknown date"
+    text = f"No open {_ballot_who(kb, b)} ballot is known. The most recent, on {b.subject}, closed {c}."
+    if b.result_known_from and b.result_known_from.last <= now and b.outcome:
+        text += " " + _result_sentence(b)
+    return text + sources_block([b])
+
+
+def _result_sentence(b: Ballot) -> str:
+    parts = [f"Result: {OUTCOME_TEXT.get(b.outcome, b.outcome)}"]
+    if b.outcome_pct is not None:
+        parts[0] += f", {fmt_pct(b.outcome_pct)} in favour of that outcome"
+    if b.turnout_pct is not None:
+        parts.append(f"turnout {fmt_pct(b.turnout_pct)}")
+    if b.votes_cast:
+        parts.append(f"{fmt_count(b.votes_cast)} votes cast")
+    s = "; ".join(parts)
+    if b.announced:
+        s += f" (announced {fmt_partial(b.announced)})"
+    if b.mandate_expires:
+        s += f". Mandate runs to {fmt_partial(b.mandate_expires, weekday=False)}"
+    return s + "."
+
+
+def ballots_result_text(kb: KnowledgeBase, ballots: list[Ballot], u, now: datetime) -> str:  # noqa: ANN001
+    """Results (outcome %, turnout, votes), leadership recommendations and other sources' versions."""
+    lines = []
+    facts: list[Fact] = []
+    for b in ballots:
+        head = f"{_ballot_who(kb, b)} — {PURPOSE_TEXT[b.purpose]} on {b.subject}"
+        if b.closes:
+            head += f" (closed {fmt_partial(b.closes, weekday=False)})"
+        line = f"{head}: {_result_sentence(b)}"
+        if b.recommendation in ("accept", "reject"):
+            line += f" The union's leadership had recommended members {b.recommendation} it."
+        elif b.recommendation == "none":
+            line += " The union's leadership made no recommendation."
+        for v in (x for x in kb.all("ballot") if x.variant_of == b.id):
+            if v.turnout_pct is not None and v.turnout_pct != b.turnout_pct:
+                line += f" {v.source.publisher} reported turnout as {fmt_pct(v.turnout_pct)}."
+            if v.outcome_pct is not None and v.outcome_pct != b.outcome_pct:
+                line += f" {v.source.publisher} reported {fmt_pct(v.outcome_pct)}."
+            facts.append(v)
+        lines.append(line)
+        facts.insert(0, b)
+    text = "\n".join(("• " + s) if len(lines) > 1 else s for s in lines)
+    return text + sources_block(facts)
+
+
+def offers_text(kb: KnowledgeBase, offers: list[Offer], variants: list[Offer], now: datetime) -> str:
+    """Pay offers' headline terms from typed columns; variants reported by other sources beside them."""
+    n = Names(kb)
+    lines = []
+    for o in offers:
+        terms = _terms(o)
+        years = f" for {' and '.join(o.pay_years)}" if o.pay_years else ""
+        who = org_label(n.orgs.get(o.offered_by), o.offered_by)
+        line = (f"{who} offer of {fmt_partial(o.date, weekday=False)} to {n.groups_text(o.staff_groups)}{years}: "
+                f"{terms}. Status: {o.status}.")
+        for v in (x for x in variants if x.variant_of == o.id):
+            line += f" {v.source.publisher} reported it as {_terms(v)}."
+        lines.append(line)
+    text = "\n".join(("• " + s) if len(lines) > 1 else s for s in lines)
+    return text + sources_block([*offers, *variants])
+
+
+def _terms(o: Offer) -> str:
+    t = []
+    if o.consolidated_pct is not None:
+        s = f"{fmt_pct(o.consolidated_pct)} consolidated rise"
+        if o.consolidated_pct_max is not None:
+            s += f" (up to {fmt_pct(o.consolidated_pct_max)} for some)"
+        t.append(s)
+    if o.consolidated_gbp is not None:
+        t.append(f"{fmt_gbp(o.consolidated_gbp)} consolidated")
+    if o.one_off_pct is not None:
+        t.append(f"a one-off {fmt_pct(o.one_off_pct)} non-consolidated payment")
+    if o.one_off_min_gbp is not None or o.one_off_max_gbp is not None:
+        lo = fmt_gbp(o.one_off_min_gbp) if o.one_off_min_gbp is not None else ""
+        hi = fmt_gbp(o.one_off_max_gbp) if o.one_off_max_gbp is not None else ""
+        t.append(f"one-off payments of {lo}–{hi}".replace("of –", "of up to ").rstrip("–"))
+    return " plus ".join(t) if t else "terms not given as figures"
+
+
+def _strike_context(kb: KnowledgeBase, f: Figure) -> str:
+    strikes = kb.get_many("strike", f.strike_ids)
+    if not strikes:
+        span = ""
+        if f.period_start and f.period_end:
+            span = f" over {fmt_range(f.period_start, f.period_end)}"
+        return span
+    if len(strikes) == 1:
+        s = strikes[0]
+        return f" during the {_who(kb, s)} strike, {fmt_range(s.start, s.end)}"
+    return " during the strikes of " + "; ".join(f"{_who(kb, s)} {fmt_range(s.start, s.end)}" for s in strikes)
+
+
+def figure_line(kb: KnowledgeBase, f: Figure) -> str:
+    """'196,225 appointments rescheduled in acute hospital trusts (…), England, during … (as of …; NHS England).'"""
+    where = SETTING_TEXT.get(f.setting, f.setting)
+    metric = METRIC_TEXT.get(f.metric, f.metric.replace("_", " "))
+    scope = f" in {where}" if f.metric == "appointments_rescheduled" else ""
+    return (f"{value_text(f)} {metric}{scope}, {f.area}{_strike_context(kb, f)} "
+            f"(as of {fmt_partial(f.as_of, weekday=False)}; {f.source.publisher}).")
+
+
+def figures_text(kb: KnowledgeBase, figs: list[Figure], u, now: datetime, *, lead: str = "") -> str:  # noqa: ANN001
+    """Per-strike figures, the headline first (acute, exact, England), others each with scope and source."""
+    figs = sorted(figs, key=lambda f: (f.variant_of != "", f.setting != "acute", f.qualifier != "exact",
+                                       f.area != "England", -f.value))
+    head, rest = figs[0], figs[1:]
+    text = (f"{lead}: " if lead else "") + figure_line(kb, head)
+    if rest:
+        text += "\nAlso reported:\n" + "\n".join(f"• {figure_line(kb, f)}" for f in rest)
+    return text + sources_block(list(figs))
+
+
+def cumulative_text(kb: KnowledgeBase, group: list[Figure], newer: list[Figure], u, now: datetime) -> str:  # noqa: ANN001
+    """Running totals as of one release, each with scope and source; a newer total known at `now` noted."""
+    head, rest = group[0], group[1:]
+    text = f"Running total since the strikes began: {value_text(head)} appointments rescheduled in " \
+           f"{SETTING_TEXT.get(head.setting)}, {head.area}, as of {fmt_partial(head.as_of, weekday=False)} " \
+           f"({head.source.publisher})."
+    if rest:
+        text += "\nOther totals from the same time (sources count different settings):\n" + "\n".join(
+            f"• {value_text(f)} — {SETTING_TEXT.get(f.setting)}, as of {fmt_partial(f.as_of, weekday=False)} "
+            f"({f.source.publisher})" for f in rest)
+    if newer:
+        n = newer[0]
+        text += (f"\nSuperseded: a newer total of {value_text(n)} (as of "
+                 f"{fmt_partial(n.as_of, weekday=False)}, {n.source.publisher}) is also known.")
+    return text + sources_block([*group, *newer])
+
+
+def passed_text(kb: KnowledgeBase, f: Figure, threshold: float, now: datetime) -> str:
+    """When a running total first passed a threshold."""
+    return (f"The running total first passed {fmt_count(threshold)} in the figures published "
+            f"{fmt_partial(f.as_of)}: {value_text(f)} appointments rescheduled in {SETTING_TEXT.get(f.setting)}, "
+            f"{f.area}{_strike_context(kb, f)}.") + sources_block([f])
+
+
+def not_passed_text(kb: KnowledgeBase, f: Figure, threshold: float, now: datetime) -> str:
+    """No known total reaches the threshold."""
+    return (f"No total in my knowledge base reaches {fmt_count(threshold)}. The latest known is {value_text(f)} "
+            f"(as of {fmt_partial(f.as_of, weekday=False)}).") + sources_block([f])
+
+
+def statements_text(kb: KnowledgeBase, st: list[Statement]) -> str:
+    """Paraphrased statements with speaker, role and date (curators' paraphrase; not quotes)."""
+    lines = [f"{s.speaker} ({s.role}), {fmt_partial(s.date, weekday=False)}: {s.paraphrase} (paraphrased)"
+             for s in st]
+    return "\n".join(("• " + x) if len(lines) > 1 else x for x in lines) + sources_block(list(st))
+
+
+def faq_text(q: Faq) -> str:
+    """A curated FAQ answer with its source."""
+    return q.answer + sources_block([q])
+
+
+def staleness_note(kb: KnowledgeBase, u, now: datetime) -> str:  # noqa: ANN001
+    """When asked for the latest/next at a `now` well past the newest as-of date, say how far coverage reaches."""
+    newest = kb.newest_as_of()
+    if newest is None or now - newest.last < _stale():
+        return ""
+    if u.order in ("latest", "last", "next") or u.intent in ("cumulative_total", "next_strike"):
+        return (f"\nNote: my knowledge base's newest figures are as of {fmt_partial(newest, weekday=False)}; "
+                "anything since then is not covered.")
+    return ""
+
+
+def _stale():  # noqa: ANN202
+    from bot.answering import STALE_AFTER
+
+    return STALE_AFTER
+
+
+def coverage_years(kb: KnowledgeBase) -> tuple[int, int]:
+    """First and last year with facts (strike starts and figure as-of dates)."""
+    def load() -> tuple[int, int]:
+        years = [s.start.local_first.year for s in kb.all("strike")]
+        years += [f.as_of.local_first.year for f in kb.all("figure")]
+        return (min(years), max(years)) if years else (2022, 2025)
+    return kb.cached("coverage_years", load)
+
+
+def help_text(kb: KnowledgeBase) -> str:
+    """What to ask."""
+    return (f"Ask me a question in your own words. {COVERAGE}. For example: when is the next strike, "
+            "when does a ballot close, how many appointments a strike rescheduled, or the latest totals.")
+
+
+def not_confident(kb: KnowledgeBase) -> str:
+    """Honest decline when no fact fits well enough."""
+    return f"I don't have a sourced answer I'm confident in for that. {COVERAGE}."
+
+
+def not_covered(kb: KnowledgeBase, names: list[str]) -> str:
+    """Decline for a union, staff group or nation the knowledge base does not cover."""
+    what = ", ".join(dict.fromkeys(n for n in names))
+    return f"I don't hold facts about {what}. {COVERAGE}."
+
+
+def out_of_scope(kb: KnowledgeBase, *, medical: bool = False) -> str:
+    """Decline for questions outside NHS industrial action (other sectors, medical advice, chit-chat)."""
+    extra = " For medical advice, contact NHS 111 (or 999 in an emergency)." if medical else ""
+    return f"That's outside what I cover. {COVERAGE}.{extra}"
+
+
+def outside_years(kb: KnowledgeBase, first: int, last: int) -> str:
+    """Decline for years outside the coverage."""
+    return f"My knowledge base covers {first} to {last}; I have nothing for that year. {COVERAGE}."
+
+
+def suggestions(kb: KnowledgeBase, u, now: datetime) -> list[str]:  # noqa: ANN001
+    """Up to 3 questions the knowledge base can answer, nearest to the question first (FTS5 then rapidfuzz)."""
+    from bot.matching import normalise, similarity
+
+    hits = kb.search([u.norm], limit=30) if u.norm else []
+    rows = kb.doc_rows([(k, i) for k, i, _r in hits])
+    phrasings = [p for r in rows for p in r["phrasings"].split("|")[:1]]
+    ranked = sorted(dict.fromkeys(phrasings), key=lambda p: -similarity(u.norm, normalise(p)))
+    out = ranked[:3]
+    defaults = ["What is the latest total of rescheduled appointments?", "When is the next strike?",
+                "Will my hospital appointment go ahead during a strike?"]
+    for d in defaults:
+        if len(out) >= 3:
+            break
+        if d not in out:
+            out.append(d)
+    return out[:3]
+
+
+__all__ = ["month_year"]

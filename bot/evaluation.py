@@ -1,0 +1,116 @@
+"""Evaluation sets (JSONL): run each question through `answer()` and score it by the rules in
+../shared/eval/README.md — answered correctly, declined correctly, and wrong answers (the target is zero).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from bot.clock import parse_now
+from bot.knowledge import KnowledgeBase
+from bot.models import Answer
+
+
+@dataclass
+class Outcome:
+    """One question's verdict: 'correct', 'declined_ok', 'wrong', 'missed' (declined but an answer was due)."""
+
+    id: str
+    question: str
+    expected: str
+    verdict: str
+    answer: Answer
+    why: str = ""
+
+
+@dataclass
+class Scores:
+    """Totals over a set: answerable/answered_ok, unanswerable/declined_ok, wrong, plus every outcome."""
+
+    answerable: int = 0
+    answered_ok: int = 0
+    unanswerable: int = 0
+    declined_ok: int = 0
+    wrong: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def answered_rate(self) -> float:
+        """answered correctly / questions expecting an answer (0–1)."""
+        return self.answered_ok / self.answerable if self.answerable else 1.0
+
+    @property
+    def declined_rate(self) -> float:
+        """declined correctly / questions expecting no answer (0–1)."""
+        return self.declined_ok / self.unanswerable if self.unanswerable else 1.0
+
+    def to_json(self) -> dict:
+        """Summary plus failures, for `strikebot eval --json`."""
+        return {"answered_correctly": [self.answered_ok, self.answerable], "answered_rate": self.answered_rate,
+                "declined_correctly": [self.declined_ok, self.unanswerable], "declined_rate": self.declined_rate,
+                "wrong_answers": self.wrong,
+                "failures": [{"id": o.id, "question": o.question, "verdict": o.verdict, "why": o.why,
+                              "status": o.answer.status, "text": o.answer.text}
+                             for o in self.outcomes if o.verdict in ("wrong", "missed")]}
+
+
+def _plain(text: str) -> str:
+    """Matching form: lower case, thousands separators between digits removed, en dashes as hyphens."""
+    t = text.lower().replace("\u2013", "-").replace("\u2014", "-")
+    return re.sub(r"(?<=\d),(?=\d{3})", "", t)
+
+
+def judge(case: dict, ans: Answer) -> tuple[str, str]:
+    """Verdict for one case: ('correct'|'declined_ok'|'wrong'|'missed', reason)."""
+    exp = case.get("expect", {})
+    status = exp.get("status", "answered")
+    text = _plain(ans.text)
+    forbidden = [f for f in exp.get("forbid", []) if _plain(f) in text]
+    if status == "no_answer":
+        if ans.status == "no_answer" and not forbidden:
+            return "declined_ok", ""
+        return ("wrong", f"answered where none was expected; forbidden: {forbidden}") if ans.status == "answered" \
+            else ("wrong", f"forbidden text {forbidden}")
+    if ans.status == "no_answer":
+        return ("missed", "declined") if status == "answered" else ("declined_ok", "")
+    if forbidden:
+        return "wrong", f"forbidden text {forbidden}"
+    if status == "any":
+        return "correct", ""
+    missing = [g for g in exp.get("contains", []) if not any(_plain(s) in text for s in g)]
+    if missing:
+        return "wrong", f"missing one of {missing}"
+    if not ans.sources:
+        return "wrong", "no source cited"
+    return "correct", ""
+
+
+def run_eval(path: Path, kb: KnowledgeBase, *, now: datetime | None = None,
+             answer_fn: Callable[..., Answer] | None = None) -> Scores:
+    """Run every case in the JSONL file at `path`. A case's own `now` wins; else `now`; else the real time."""
+    from bot.answering import answer
+
+    fn = answer_fn or answer
+    scores = Scores()
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        case = json.loads(line)
+        when = parse_now(case["now"]) if case.get("now") else (now or parse_now(None))
+        ans = fn(case["question"], kb, now=when)
+        verdict, why = judge(case, ans)
+        expected = case.get("expect", {}).get("status", "answered")
+        if expected == "no_answer":
+            scores.unanswerable += 1
+            scores.declined_ok += verdict == "declined_ok"
+        else:
+            scores.answerable += 1
+            scores.answered_ok += verdict == "correct"
+        scores.wrong += verdict == "wrong" and ans.status == "answered"
+        scores.outcomes.append(Outcome(case.get("id", ""), case["question"], expected, verdict, ans, why))
+    return scores

@@ -1,0 +1,155 @@
+"""Pure text work: Slack-markup stripping, normalisation, entity spotting with knowledge-base aliases,
+and rapidfuzz scoring. No SQL and no Slack imports; aliases come in as data.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process, utils
+
+MAX_CHARS = 600  # questions are short; longer input is cut after reading, so cost stays bounded
+
+_SLACK_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]*)>")
+_SLACK_BARE = re.compile(r"<(?:https?://|mailto:)[^>]*>")
+_SLACK_CHANNEL = re.compile(r"<#[A-Z0-9]+(?:\|([^>]*))?>")
+_SLACK_USER = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_SLACK_SPECIAL = re.compile(r"<![^>]*>")
+_EMOJI_CODE = re.compile(r":[a-z0-9_+\-]+:")
+
+MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"], start=1)}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+MONTHS.update({"sept": 9})
+
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "half a": 0.5, "a": 1}
+SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
+
+# Spelling variants and abbreviations folded to one form before matching (words, not facts).
+SPELLINGS = {
+    "canceled": "cancelled", "cancelations": "cancellations", "postponed": "rescheduled",
+    "cancelled": "rescheduled", "cancellations": "rescheduled", "postponements": "rescheduled",
+    "delayed": "rescheduled", "rearranged": "rescheduled", "lost": "rescheduled", "affected": "rescheduled",
+    "appts": "appointments", "appt": "appointment", "program": "programme", "labor": "labour",
+    "physio": "physiotherapists", "docs": "doctors", "doc": "doctors", "jnr": "junior", "jr": "junior",
+    "walk": "walk", "walkouts": "strikes", "walkout": "strike", "striking": "strike", "strikes": "strikes",
+    "ops": "operations", "nos": "numbers", "pct": "percent", "percentage": "percent", "%": "percent",
+    "organisation": "organisation", "organization": "organisation", "recognised": "recognised",
+}
+
+NATIONS = {"england": "england", "english": "england", "wales": "wales", "welsh": "wales",
+           "scotland": "scotland", "scottish": "scotland", "northern ireland": "northern_ireland",
+           "ni": "northern_ireland"}
+
+
+def strip_slack(text: str) -> str:
+    """Remove Slack markup: user/channel mentions, special mentions, links (keep labels) and emoji codes;
+    unescape &amp; &lt; &gt; and other HTML entities."""
+    t = _SLACK_LINK.sub(r"\2", text)
+    t = _SLACK_BARE.sub(" ", t)
+    t = _SLACK_CHANNEL.sub(lambda m: m.group(1) or " ", t)
+    t = _SLACK_USER.sub(" ", t)
+    t = _SLACK_SPECIAL.sub(" ", t)
+    t = html.unescape(t)
+    return _EMOJI_CODE.sub(" ", t)
+
+
+def _number(m: re.Match[str]) -> str:
+    raw, scale = m.group(1), m.group(2).lower()
+    base = NUMBER_WORDS.get(raw.lower()) if not raw[0].isdigit() else float(raw.replace(",", ""))
+    return f" {int(base * SCALE[scale])} " if base is not None else m.group(0)
+
+
+def normalise(text: str) -> str:
+    """Slack text -> lower-case plain words, for matching only (never shown).
+
+    Strips markup and control characters, folds smart quotes, accents and British/US spellings, expands number
+    forms ('196k' -> '196000', '1.2m', 'one million'), drops possessives and punctuation. Output <= MAX_CHARS.
+    """
+    t = strip_slack(text[: MAX_CHARS * 20])
+    t = unicodedata.normalize("NFKD", t)
+    t = "".join(c for c in t if not unicodedata.combining(c) and (c.isprintable() or c.isspace()))
+    t = t.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    t = t.replace("\u2013", "-").replace("\u2014", "-").lower()
+    t = re.sub(r"(\d),(\d{3})", r"\1\2", t)
+    t = re.sub(r"(\d)\s*%", r"\1 percent", t)
+    t = re.sub(r"\b(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|half a|a)\s*"
+               r"(k|m|mn|bn|thousand|million|billion)\b", _number, t)
+    t = re.sub(r"'s\b|s'(?=\s|$)", lambda m: "" if m.group(0) == "'s" else "s", t)
+    t = re.sub(r"[^a-z0-9£.\s-]", " ", t)
+    t = re.sub(r"(?<![0-9])\.|\.(?![0-9])", " ", t)
+    words = [SPELLINGS.get(w, w) for w in t.replace("-", " ").split()]
+    return " ".join(words)[:MAX_CHARS]
+
+
+def stem(word: str) -> str:
+    """Crude singular: 'doctors' -> 'doctor', 'paras' -> 'para' (for alias matching only)."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def stem_text(text: str) -> str:
+    """`stem` applied to every word."""
+    return " ".join(stem(w) for w in text.split())
+
+
+@dataclass
+class Alias:
+    """A lower-case name (stemmed) pointing at a knowledge-base entity."""
+
+    phrase: str
+    kind: str  # 'union' | 'group'
+    entity_id: str
+    covered: bool
+
+
+@dataclass
+class AliasIndex:
+    """All names and aliases of organisations and staff groups, longest phrase first."""
+
+    aliases: list[Alias] = field(default_factory=list)
+
+    def find(self, text_stemmed: str) -> list[Alias]:
+        """Aliases found as whole words in stemmed text; a longer match hides the shorter ones inside it."""
+        found: list[Alias] = []
+        taken: list[tuple[int, int]] = []
+        padded = f" {text_stemmed} "
+        for a in self.aliases:
+            start = padded.find(f" {a.phrase} ")
+            while start >= 0:
+                span = (start, start + len(a.phrase))
+                if not any(s < span[1] and span[0] < e for s, e in taken):
+                    taken.append(span)
+                    found.append(a)
+                    break
+                start = padded.find(f" {a.phrase} ", start + 1)
+        return found
+
+
+def build_alias_index(entries: list[tuple[str, str, list[str], bool]]) -> AliasIndex:
+    """entries: (kind, id, [names and aliases], covered) -> AliasIndex (phrases normalised and stemmed)."""
+    out: list[Alias] = []
+    for kind, eid, names, covered in entries:
+        for name in names:
+            phrase = stem_text(normalise(name))
+            if phrase:
+                out.append(Alias(phrase, kind, eid, covered))
+    out.sort(key=lambda a: -len(a.phrase))
+    return AliasIndex(out)
+
+
+def similarity(a: str, b: str) -> float:
+    """0–100 similarity of two normalised texts (rapidfuzz token_set_ratio blended with WRatio)."""
+    return 0.5 * fuzz.token_set_ratio(a, b) + 0.5 * fuzz.WRatio(a, b)
+
+
+def best_matches(query: str, choices: dict[object, str], *, limit: int = 5,
+                 cutoff: float = 0) -> list[tuple[object, float]]:
+    """rapidfuzz process.extract over {key: text}; returns [(key, score)] best first (score 0–100)."""
+    res = process.extract(query, choices, scorer=fuzz.token_set_ratio, processor=utils.default_process,
+                          limit=limit, score_cutoff=cutoff)
+    return [(key, score) for _text, score, key in res]
