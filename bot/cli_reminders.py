@@ -1,9 +1,162 @@
-"""`strikebot reminders …` commands (subscribe, unsubscribe, list, plan, send-due), registered onto main."""
+"""`strikebot reminders …` commands (subscribe, unsubscribe, list, plan, send-due), registered onto main.
+
+Exit status: 1 = bad input (unknown union), 2 = bad usage or configuration (a malformed channel, offset or
+--now; SLACK_BOT_TOKEN missing for send-due).
+"""
 
 from __future__ import annotations
+
+import json
+import sys
 
 import click
 
 
+def _state(settings):  # noqa: ANN001, ANN202 - Settings -> StateStore (imports kept local: no cycles)
+    from bot.state import StateStore
+
+    return StateStore(settings.state_path)
+
+
+def _channel_arg(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from bot.reminder_service import CHANNEL_ID
+
+    if not CHANNEL_ID.match(value):
+        raise click.BadParameter(f"{value!r} is not a channel ID (like C0123456789)")
+    return value
+
+
 def register(main: click.Group) -> None:
     """Add the `reminders` group to `main`."""
+    from bot.cli import now_option
+
+    @main.group()
+    def reminders() -> None:
+        """Ballot-deadline reminders: subscriptions, planning and one-shot sending."""
+
+    @reminders.command("subscribe")
+    @click.argument("channel", callback=_channel_arg)
+    @click.option("--union", "unions", multiple=True, metavar="NAME",
+                  help="A union or staff group (name or alias); repeat for more. Default: every ballot.")
+    @click.option("--offsets", default="7d,1d,0d", show_default=True,
+                  help="Days before the close, each firing at 09:00 UK time (0d: or 3 h before the close).")
+    @click.option("--by", "created_by", default="", metavar="USER_ID",
+                  help="Slack user to tell if the subscription has to be paused.")
+    @now_option
+    def subscribe_cmd(channel: str, unions: tuple[str, ...], offsets: str, created_by: str,
+                      now_text: str | None) -> None:
+        """Subscribe CHANNEL (a Slack channel ID) to ballot-deadline reminders from now on."""
+        from bot.cli import _settings, open_kb, resolve_now
+        from bot.reminder_service import UnknownTarget, subscribe, target_names
+        from bot.reminders import OffsetError, describe_subscription, parse_offsets
+
+        now = resolve_now(now_text)
+        try:
+            parse_offsets(offsets)
+        except OffsetError as exc:
+            raise click.BadParameter(str(exc), param_hint="--offsets") from exc
+        settings = _settings()
+        kb = open_kb(settings)
+        try:
+            sub = subscribe(kb, _state(settings), channel, unions, now, offsets=offsets, created_by=created_by)
+        except UnknownTarget as exc:
+            click.echo(f"Unknown union or staff group: {', '.join(exc.names)}. Known: {', '.join(exc.known)}",
+                       err=True)
+            sys.exit(1)
+        click.echo(f"Subscribed {describe_subscription(sub, target_names(kb))}")
+
+    @reminders.command("unsubscribe")
+    @click.argument("channel", callback=_channel_arg)
+    def unsubscribe_cmd(channel: str) -> None:
+        """Stop reminders for CHANNEL (its sent log is kept)."""
+        from bot.cli import _settings
+
+        if _state(_settings()).unsubscribe(channel):
+            click.echo(f"Unsubscribed {channel}.")
+        else:
+            click.echo(f"{channel} had no subscription.")
+
+    @reminders.command("list")
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+    def list_cmd(as_json: bool) -> None:
+        """Subscriptions and the sent log; claims never confirmed (a crash mid-send) show as UNCONFIRMED."""
+        from bot.cli import _settings, open_kb
+        from bot.reminder_service import target_names
+        from bot.reminders import describe_subscription
+
+        settings = _settings()
+        state = _state(settings)
+        subs, records = state.subscriptions(), state.reminder_log()
+        by_id = {s.id: s.channel for s in subs}
+        if as_json:
+            click.echo(json.dumps({
+                "subscriptions": [{"id": s.id, "channel": s.channel, "targets": list(s.targets),
+                                   "offsets": list(s.offsets), "created_utc": s.created.isoformat(),
+                                   "paused_utc": s.paused.isoformat() if s.paused else None,
+                                   "paused_reason": s.paused_reason} for s in subs],
+                "sent_log": [{"ballot_id": r.ballot_id, "subscription_id": r.subscription_id,
+                              "channel": by_id.get(r.subscription_id), "offset": r.offset,
+                              "closes_utc": r.closes_utc, "status": r.status, "unconfirmed": r.unconfirmed,
+                              "claimed_utc": r.claimed.isoformat(), "message_ts": r.message_ts,
+                              "detail": r.detail} for r in records],
+            }))
+            return
+        names = target_names(open_kb(settings))
+        click.echo("Subscriptions:" if subs else "No subscriptions.")
+        for s in subs:
+            click.echo(f"  {describe_subscription(s, names)}")
+        if records:
+            click.echo("Sent log:")
+        for r in records:
+            flag = "UNCONFIRMED (claimed, post never confirmed; not re-sent)" if r.unconfirmed else r.status
+            click.echo(f"  {r.claimed.isoformat()}  {by_id.get(r.subscription_id, '#' + str(r.subscription_id))}"
+                       f"  {r.ballot_id} {r.offset} (close {r.closes_utc})  {flag}"
+                       + (f"  {r.detail}" if r.detail else ""))
+
+    @reminders.command("plan")
+    @now_option
+    @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+    def plan_cmd(now_text: str | None, as_json: bool) -> None:
+        """List what send-due would do at --now and the upcoming reminders, without sending anything."""
+        from bot.cli import _settings, open_kb, resolve_now
+        from bot.clock import LONDON
+        from bot.reminders import plan
+
+        now = resolve_now(now_text)
+        settings = _settings()
+        kb = open_kb(settings)
+        state = _state(settings)
+        planned = plan(kb.all("ballot"), state.subscriptions(), state.reminder_log(), now)  # type: ignore[arg-type]
+        if as_json:
+            click.echo(json.dumps([p.to_json() for p in planned]))
+            return
+        if not planned:
+            click.echo("Nothing planned.")
+        for p in planned:
+            at = p.fire_at.astimezone(LONDON).strftime("%a %d %b %Y %H:%M %Z")
+            click.echo(f"{at}  {p.action:9}  {p.subscription.channel}  {p.ballot.id}  {p.offset}")
+
+    @reminders.command("send-due")
+    @now_option
+    def send_due_cmd(now_text: str | None) -> None:
+        """Post the reminders due at --now and exit (for cron or a systemd timer). Needs SLACK_BOT_TOKEN;
+        honours SLACK_API_URL."""
+        from bot.cli import _settings, open_kb, resolve_now
+        from bot.config import ConfigError, require_slack
+        from bot.reminder_delivery import make_client, send_due
+
+        now = resolve_now(now_text)
+        settings = _settings()
+        try:
+            require_slack(settings, http=False)
+        except ConfigError as exc:
+            click.echo("Configuration problems:\n" + "\n".join(f"  - {p}" for p in exc.problems), err=True)
+            sys.exit(2)
+        report = send_due(open_kb(settings), _state(settings), make_client(settings), now=now)
+        for p in report.sent:
+            click.echo(f"sent{' (late)' if p.late else ''}: {p.ballot.id} {p.offset} -> {p.subscription.channel}")
+        for p in report.missed:
+            click.echo(f"missed (ballot closed): {p.ballot.id} {p.offset} -> {p.subscription.channel}")
+        for s in report.paused:
+            click.echo(f"paused: {s.channel} ({s.paused_reason or 'Slack refused'})", err=True)
+        click.echo(report.summary())

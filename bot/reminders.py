@@ -295,7 +295,9 @@ def compose(p: PlannedReminder, now: datetime, *, union_names: Mapping[str, str]
         late = f"(Late: this reminder was due at {fmt_time(due)} on {fmt_day(due)}.)"
     src = b.source
     src_plain = f"Source: {_esc(src.title)}, {_esc(src.publisher)} ({_esc(src.published)}) {src.url}"
-    src_mrkdwn = f"Source: <{src.url}|{_esc(src.title)}>, {_esc(src.publisher)} ({_esc(src.published)})"
+    url = src.url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    label = _esc(src.title).replace("|", "/")
+    src_mrkdwn = f"Source: <{url}|{label}>, {_esc(src.publisher)} ({_esc(src.published)})"
     text = "\n".join(x for x in (headline, body, late, src_plain) if x)
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},
