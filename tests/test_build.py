@@ -1,0 +1,109 @@
+"""The build: validation messages name file, line and column; failures leave the old KB byte-identical."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.build import BuildError, build, check
+from tests.conftest import TINY
+
+
+def _copy(tmp_path: Path) -> Path:
+    d = tmp_path / "kb"
+    shutil.copytree(TINY, d)
+    return d
+
+
+def _edit(d: Path, name: str, old: str, new: str) -> None:
+    p = d / name
+    text = p.read_text(encoding="utf-8")
+    assert old in text, f"fixture text {old!r} not in {name}"
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _problems(d: Path) -> list[str]:
+    with pytest.raises(BuildError) as exc:
+        check(d)
+    return exc.value.problems
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "expected"),
+    [
+        ("figures.csv", ",nhse-apr23,\ncum", ",no-such-source,\ncum", "figures.csv:2: source_id: unknown source id 'no-such-source'"),
+        ("strikes.csv", "jd-2023-04,bma,", "jd-2023-04,xyz,", "strikes.csv:2: unions: unknown organisation 'xyz'"),
+        ("ballots.csv", "rcn-offer-2023,rcn,nurses,", "rcn-offer-2023,rcn,plumbers,", "ballots.csv:2: staff_group: unknown staff group 'plumbers'"),
+        ("strikes.csv", "2023-04-11T07:00,", "2023-04-31,", "strikes.csv:2: start: unparseable date"),
+        ("strikes.csv", "2023-04-15T07:00,96", "2023-04-10T07:00,96", "strikes.csv:2: end: 2023-04-10T07:00 is before start"),
+        ("ballots.csv", ",54,61,", ",54,161,", "ballots.csv:2: turnout_pct: percentage 161 is outside 0–100"),
+        ("figures.csv", ",196225,", ",-196225,", "figures.csv:2: value: negative value -196225"),
+        ("sources.csv", "itv-rcn,", "nhse-apr23,", "sources.csv:3: id: duplicate id 'nhse-apr23' (first on line 2)"),
+        ("faqs.csv", "id,question,phrasings,answer,source_id", "id,question,phrasings,source_id", "faqs.csv:1: answer: missing required column"),
+        ("strikes.csv", ",england,2023-04-11", ",atlantis,2023-04-11", "strikes.csv:2: nations: unknown nation(s) atlantis"),
+    ],
+)
+def test_each_validation_error_names_file_line_and_column(tmp_path: Path, name, old, new, expected) -> None:
+    d = _copy(tmp_path)
+    _edit(d, name, old, new)
+    problems = _problems(d)
+    assert any(expected in p for p in problems), problems
+
+
+def test_wrong_encoding_is_reported_with_its_line(tmp_path: Path) -> None:
+    d = _copy(tmp_path)
+    p = d / "statements.csv"
+    p.write_bytes(p.read_bytes().replace("Powis".encode(), "Pow\xefs".encode("latin-1")))
+    assert any("statements.csv:2: (encoding): not UTF-8" in x for x in _problems(d))
+
+
+def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
+    d = _copy(tmp_path)
+    _edit(d, "ballots.csv", ",54,61,", ",154,161,")
+    _edit(d, "figures.csv", ",196225,", ",-1,")
+    problems = _problems(d)
+    assert len(problems) == 3, problems
+
+
+def test_failed_build_leaves_the_old_kb_byte_identical(tmp_path: Path) -> None:
+    out = tmp_path / "kb.sqlite"
+    build(TINY, out)
+    before = out.read_bytes()
+    d = _copy(tmp_path)
+    _edit(d, "ballots.csv", ",54,61,", ",54,161,")
+    with pytest.raises(BuildError):
+        build(d, out)
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".kb.sqlite")] == []
+
+
+@pytest.mark.parametrize("stage", ["strikes", "figures", "index"])
+def test_interrupted_build_leaves_no_partial_file(tmp_path: Path, stage: str) -> None:
+    out = tmp_path / "kb.sqlite"
+    build(TINY, out)
+    before = out.read_bytes()
+
+    def crash(at: str) -> None:
+        if at == stage:
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError):
+        build(TINY, out, fail_after=crash)
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb.sqlite"]
+
+
+def test_build_indexes_every_fact_for_search(tiny_kb) -> None:
+    hits = tiny_kb.search(["junior", "doctors", "appointments", "rescheduled"])
+    assert ("figure", "jd-apr23-acute") in [(k, i) for k, i, _ in hits]
+    assert tiny_kb.search(['" OR 1=1 --', "NEAR(", "*"]) == []
+
+
+def test_partial_dates_keep_their_precision(tiny_kb) -> None:
+    src = tiny_kb.sources()["nhse-guide"]
+    assert src.published == "2023-01"
+    ballot = tiny_kb.get("ballot", "rcn-offer-2023")
+    assert ballot.closes.precision == "minute"
+    assert ballot.closes.first.isoformat() == "2023-04-14T08:00:00+00:00"  # 09:00 BST
