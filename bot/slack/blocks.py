@@ -217,13 +217,13 @@ def feedback_thanks(vote: str) -> Message:
 
 def home_view(totals: Digest, ballots: Digest, strikes: Digest, subscriptions: list[str]) -> dict:
     """The App Home tab: latest totals, open ballots with deadlines, upcoming strikes, the viewer's reminder
-    subscriptions (`subscriptions`: plain-text lines). Returns a views.publish `view`."""
+    subscriptions (`subscriptions`: Slack mrkdwn lines, already safe). Returns a views.publish `view`."""
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": "strikebot"}}]
     for d in (totals, ballots, strikes):
         blocks += digest_blocks(d)
         blocks.append({"type": "divider"})
     blocks.append(section("*Your reminder subscriptions*"))
-    lines = [escape(x) for x in subscriptions] or [
+    lines = list(subscriptions) or [
         "None yet. In a channel, try `/strikebot remind` to get ballot-deadline reminders."]
     blocks.append(section("\n".join(lines)))
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}

@@ -1,9 +1,168 @@
-"""Slack-side CLI commands (`serve`, `kb gaps`, `state purge`), registered onto the main click group."""
+"""Slack-side CLI commands (`serve`, `kb gaps`, `state purge`), registered onto the main click group.
+
+Exit status 2 with one message naming every settings problem (no traceback); 1 for other expected failures.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import sys
+import threading
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
 import click
+
+from bot.config import ConfigError, Settings, load_settings, require_slack
+
+log = logging.getLogger(__name__)
+
+
+def _fail_config(problems: list[str]) -> None:
+    click.echo("Configuration problems:\n" + "\n".join(f"  - {p}" for p in problems), err=True)
+    sys.exit(2)
+
+
+def serve_settings(environ: Mapping[str, str], *, force_http: bool) -> tuple[Settings, bool]:
+    """Settings for `serve` and whether to use HTTP mode (forced, or no SLACK_APP_TOKEN).
+
+    Raises ConfigError naming every problem at once: malformed variables and the missing ones."""
+    problems: list[str] = []
+    try:
+        settings = load_settings(environ)
+    except ConfigError as exc:
+        problems += exc.problems
+        # still name the missing variables: check a copy that keeps only the raw token values
+        settings = Settings(environ.get("SLACK_BOT_TOKEN") or None, environ.get("SLACK_SIGNING_SECRET") or None,
+                            environ.get("SLACK_APP_TOKEN") or None, None, Path("."), Path("."), None, (), 90)
+    http = force_http or not settings.slack_app_token
+    try:
+        require_slack(settings, http=http)
+    except ConfigError as exc:
+        problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
+    return settings, http
 
 
 def register(main: click.Group, kb_group: click.Group) -> None:
-    """Add the Slack commands to `main` and `kb_group`."""
+    """Add the Slack commands to `main` (`serve`, `state purge`) and `kb_group` (`gaps`)."""
+    from bot.cli import now_option, resolve_now
+
+    @main.command("serve")
+    @click.option("--http", "force_http", is_flag=True,
+                  help="Serve HTTP (events, commands, interactions at /slack/events) even if SLACK_APP_TOKEN is set.")
+    @click.option("--port", default=3000, show_default=True, type=click.IntRange(0, 65535), help="HTTP port.")
+    @click.option("--host", default="0.0.0.0", show_default=True, help="HTTP interface to listen on.")
+    def serve(force_http: bool, port: int, host: str) -> None:
+        """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, otherwise (or with --http) HTTP mode
+        with signed requests and GET /healthz."""
+        from slack_sdk.errors import SlackApiError
+
+        from bot.cli import open_kb
+        from bot.slack.app import create_app
+        from bot.slack.server import SlackHTTPServer, start_retention_sweeper
+        from bot.state import StateStore
+
+        try:
+            settings, http = serve_settings(os.environ, force_http=force_http)
+        except ConfigError as exc:
+            _fail_config(exc.problems)
+        kb = open_kb(settings)
+        state = StateStore(settings.state_path)
+        app = create_app(settings, kb, state)
+        try:
+            auth = app.client.auth_test()
+        except SlackApiError as exc:
+            _fail_config([f"SLACK_BOT_TOKEN was refused by Slack ({exc.response.get('error')})"])
+        except OSError as exc:
+            click.echo(f"Cannot reach Slack's Web API: {exc}", err=True)
+            sys.exit(1)
+        state.enable_workspace(auth.get("team_id") or "")
+        stop = threading.Event()
+        from bot.clock import parse_now
+
+        start_retention_sweeper(state, settings.retention_days, lambda: parse_now(None), stop_event=stop)
+        _start_reminders(settings, kb, state, app.client, stop)
+        try:
+            if http:
+                server = SlackHTTPServer(app, kb, host=host, port=port)
+                click.echo(f"strikebot: HTTP mode on {host}:{server.port} (POST /slack/events, GET /healthz)",
+                           err=True)
+                server.serve_forever()
+            else:
+                from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+                click.echo("strikebot: Socket Mode", err=True)
+                SocketModeHandler(app, settings.slack_app_token).start()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+
+    @kb_group.command("gaps")
+    @click.option("--days", type=click.IntRange(min=1), default=None,
+                  help="Only questions asked in the last DAYS days (default: all kept).")
+    @click.option("--similarity", type=click.FloatRange(0, 100), default=80.0, show_default=True,
+                  help="How alike (0–100, rapidfuzz token-set ratio) two questions must be to share a group.")
+    @click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True, help="Groups shown.")
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
+    @now_option
+    def kb_gaps(days: int | None, similarity: float, limit: int, as_json: bool, now_text: str | None) -> None:
+        """Questions the bot could not answer, grouped by similarity, most asked first."""
+        from bot.cli import _settings
+        from bot.gaps import group_questions
+        from bot.state import StateStore
+
+        now = resolve_now(now_text)
+        state = StateStore(_settings().state_path)
+        rows = state.unanswered_since(now - timedelta(days=days) if days else None)
+        gaps = group_questions(((r.question, r.normalised, r.created) for r in rows), similarity=similarity)
+        gaps = gaps[:limit]
+        if as_json:
+            click.echo(json.dumps([{"question": g.question, "count": g.count, "wordings": g.wordings,
+                                    "last_asked": g.last_asked.isoformat() if g.last_asked else None}
+                                   for g in gaps], ensure_ascii=False))
+            return
+        if not gaps:
+            click.echo("No unanswered questions logged.")
+            return
+        for g in gaps:
+            click.echo(f"{g.count:4}×  {g.question}")
+            for wording, n in g.wordings[1:4]:
+                click.echo(f"        also: {wording} ({n}×)")
+            if len(g.wordings) > 4:
+                click.echo(f"        … and {len(g.wordings) - 4} more wordings")
+
+    state_group = main.commands.get("state")
+    if not isinstance(state_group, click.Group):
+        @main.group("state")
+        def state_group() -> None:
+            """The runtime-state database: feedback, unanswered questions, reminders."""
+
+    @state_group.command("purge")
+    @click.option("--older-than", "older_than", type=click.IntRange(min=0), default=None, metavar="DAYS",
+                  help="Delete questions and user IDs older than DAYS days (default: STRIKEBOT_RETENTION_DAYS).")
+    @now_option
+    def state_purge(older_than: int | None, now_text: str | None) -> None:
+        """Delete stored questions and user IDs past the retention period, now."""
+        from bot.cli import _settings
+        from bot.state import StateStore
+
+        now = resolve_now(now_text)
+        settings = _settings()
+        days = settings.retention_days if older_than is None else older_than
+        counts = StateStore(settings.state_path).purge(days, now)
+        click.echo(f"Purged rows older than {days} days: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+def _start_reminders(settings: Settings, kb, state, client, stop: threading.Event) -> None:  # noqa: ANN001
+    """Start the reminders scheduler when that feature is installed (bot.reminder_delivery)."""
+    try:
+        from bot.reminder_delivery import start_scheduler
+    except ImportError:
+        return
+    start_scheduler(settings, kb, state, client, stop_event=stop)

@@ -1,0 +1,1 @@
+"""Bolt listeners, one module per Slack feature; each exposes `register(app, deps)`."""

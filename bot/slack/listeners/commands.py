@@ -1,0 +1,85 @@
+"""Slash commands: `/strikebot help|ask|totals|ballots|strikes|remind …` and `/strike-totals [union or group]`.
+
+Ack first (within Slack's 3 s), then work, then reply ephemerally through `respond()` (the response_url) with
+a 'Share in channel' button. `remind` is delegated to bot.reminder_service.handle_remind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt import Ack, App, Respond
+
+from bot.digest import Digest, latest_totals, open_ballots, resolve_scope, strikes_digest
+from bot.slack import blocks
+from bot.slack.app import Deps
+from bot.slack.listeners.replies import answer_reply
+from bot.slack.text import slack_to_plain
+
+
+def digest_for(deps: Deps, kind: str, arg: str = "") -> Digest | blocks.Message:
+    """The Digest for 'totals' (with an optional union/staff-group `arg`), 'ballots' or 'strikes' at
+    `deps.now()`; a Message explaining the problem when `arg` names nothing known."""
+    now = deps.now()
+    if kind == "totals":
+        scope = resolve_scope(deps.kb, arg)
+        if scope is None:
+            known = [o.name for o in deps.kb.organisations().values() if o.covered and o.kind == "union"]
+            known += [g.name for g in deps.kb.staff_groups().values() if g.covered]
+            return blocks.unknown_scope_message(arg, known)
+        return latest_totals(deps.kb, now, scope)
+    if kind == "ballots":
+        return open_ballots(deps.kb, now)
+    return strikes_digest(deps.kb, now)
+
+
+def digest_reply(deps: Deps, kind: str, arg: str = "", *, shared_by: str | None = None) -> blocks.Message:
+    """`digest_for` as a Message: ephemeral (with a share button) unless `shared_by` (posted in channel)."""
+    d = digest_for(deps, kind, arg)
+    if isinstance(d, blocks.Message):
+        return d
+    share = None if shared_by else {"kind": kind, "arg": arg}
+    return blocks.digest_message(d, share=share, shared_by=shared_by)
+
+
+def _remind(deps: Deps, command: dict, text: str) -> blocks.Message:
+    try:
+        from bot.reminder_service import handle_remind
+    except ImportError:  # the reminders feature is not installed in this build
+        return blocks.notice("Reminders are not available yet.")
+    reply = handle_remind(deps.settings, deps.kb, deps.state, user_id=command["user_id"],
+                          channel_id=command["channel_id"], text=text, now=deps.now(),
+                          team=command.get("team_id", ""))
+    return blocks.Message(reply, [blocks.section(reply)])  # reminder_service composes Slack-safe mrkdwn
+
+
+def _strikebot(deps: Deps, command: dict) -> blocks.Message:
+    raw = (command.get("text") or "").strip()
+    verb, _, rest = raw.partition(" ")
+    verb = verb.lower()
+    if verb == "ask":
+        question = slack_to_plain(rest)
+        return answer_reply(deps, question, user_id=command["user_id"], share=True)
+    if verb in ("totals", "ballots", "strikes"):
+        return digest_reply(deps, verb, slack_to_plain(rest))
+    if verb == "remind":
+        return _remind(deps, command, rest.strip())
+    if verb and verb != "help":  # '/strikebot when is the next strike?' is a question too
+        return answer_reply(deps, slack_to_plain(raw), user_id=command["user_id"], share=True)
+    return blocks.help_message()
+
+
+def _handler(deps: Deps, build: Callable[[Deps, dict], blocks.Message]) -> Callable:
+    def handle(ack: Ack, command: dict, respond: Respond) -> None:
+        ack()
+        msg = build(deps, command)
+        respond(response_type="ephemeral", replace_original=False, **msg.kwargs())
+
+    return handle
+
+
+def register(app: App, deps: Deps) -> None:
+    """Listen for `/strikebot` and `/strike-totals`."""
+    app.command("/strikebot")(_handler(deps, _strikebot))
+    app.command("/strike-totals")(
+        _handler(deps, lambda d, c: digest_reply(d, "totals", slack_to_plain(c.get("text")))))

@@ -1,0 +1,122 @@
+"""HTTP mode: a small threaded HTTP server in front of the Bolt app, plus the retention sweeper.
+
+POST /slack/events -> Bolt (events, slash commands and interactions; Bolt checks the signature and answers
+401 to forged, altered or stale requests). GET /healthz -> 200 with the knowledge base's newest as-of date
+(503 when the knowledge base file is missing). Everything else is 404.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from slack_bolt import App, BoltRequest
+
+from bot.knowledge import KnowledgeBase, KnowledgeBaseMissing
+from bot.state import StateStore
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY = 1_000_000
+
+
+def _handler_class(app: App, kb: KnowledgeBase) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _send(self, status: int, body: str | bytes, headers: dict[str, list[str] | str]) -> None:
+            data = body.encode("utf-8") if isinstance(body, str) else body
+            self.send_response(status)
+            for name, values in headers.items():
+                if name.lower() == "content-length":
+                    continue
+                for v in values if isinstance(values, list) else [values]:
+                    self.send_header(name, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if urlsplit(self.path).path != HEALTH_PATH:
+                self._send(404, "Not Found", {"Content-Type": "text/plain; charset=utf-8"})
+                return
+            try:
+                body = {"status": "ok", "newest_as_of": kb.newest_as_of_text()}
+                status = 200
+            except KnowledgeBaseMissing:
+                body, status = {"status": "no knowledge base"}, 503
+            self._send(status, json.dumps(body), {"Content-Type": "application/json"})
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            url = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            if url.path != EVENTS_PATH or length > MAX_BODY:
+                self._send(404 if url.path != EVENTS_PATH else 413, "", {})
+                return
+            raw = self.rfile.read(length).decode("utf-8")
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            resp = app.dispatch(BoltRequest(body=raw, query=url.query, headers=headers))
+            self._send(resp.status, resp.body or "", resp.headers)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
+            log.debug("%s - %s", self.address_string(), format % args)
+
+    return Handler
+
+
+class SlackHTTPServer:
+    """Serve `app` over HTTP on `host:port` (port 0 = any free port; see `.port`).
+
+    `start()` runs it in a daemon thread (tests); `serve_forever()` blocks (the CLI); `stop()` shuts it down."""
+
+    def __init__(self, app: App, kb: KnowledgeBase, *, host: str = "0.0.0.0", port: int = 3000):
+        self.httpd = ThreadingHTTPServer((host, port), _handler_class(app, kb))
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        return self.httpd.server_address[1]
+
+    def start(self) -> SlackHTTPServer:
+        """Serve in a background thread; returns self."""
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="strikebot-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve until interrupted."""
+        self.httpd.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def start_retention_sweeper(state: StateStore, days: int, clock: Callable[[], datetime], *,
+                            stop_event: threading.Event, interval_s: float = 6 * 3600) -> threading.Thread:
+    """Delete questions and user IDs older than `days` now and then every `interval_s` seconds (daemon
+    thread) until `stop_event` is set. Returns the thread."""
+
+    def run() -> None:
+        while not stop_event.is_set():
+            try:
+                counts = state.purge(days, clock())
+                log.info("retention purge: %s", counts)
+            except Exception:  # noqa: BLE001 - a failed sweep is retried at the next interval
+                log.exception("retention purge failed")
+            stop_event.wait(interval_s)
+        state.close()
+
+    thread = threading.Thread(target=run, name="strikebot-retention", daemon=True)
+    thread.start()
+    return thread
