@@ -69,14 +69,16 @@ class DeliveryReport:
 
 
 def make_client(settings: Settings) -> WebClient:
-    """A WebClient with the bot token, `SLACK_API_URL` as base URL when set, and 429 retries (honouring
-    Retry-After) installed — slack_sdk only retries rate limits when a handler is added."""
-    kwargs: dict = {"token": settings.slack_bot_token}
+    """A WebClient with the bot token, `SLACK_API_URL` as base URL when set, and only 429 retries (honouring
+    Retry-After; slack_sdk retries rate limits only when this handler is installed).
+
+    slack_sdk's default connection-error retry is deliberately left out: a connection that drops after Slack
+    received chat.postMessage would be retried and post the reminder twice. Such a claim stays unconfirmed."""
+    kwargs: dict = {"token": settings.slack_bot_token,
+                    "retry_handlers": [RateLimitErrorRetryHandler(max_retry_count=3)]}
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url
-    client = WebClient(**kwargs)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
-    return client
+    return WebClient(**kwargs)
 
 
 def _names(kb: KnowledgeBase) -> tuple[dict[str, str], dict[str, str]]:

@@ -44,7 +44,7 @@ SEND, SEND_LATE, SKIP, MISS, UPCOMING = "send", "send_late", "skip", "miss", "up
 
 PURPOSE_LABEL = {
     "statutory_strike_ballot": "statutory strike ballot",
-    "pay_offer_consultation": "consultation on a pay offer",
+    "pay_offer_consultation": "consultation",
     "indicative_poll": "indicative ballot",
     "referendum": "referendum",
 }
@@ -294,8 +294,8 @@ def compose(p: PlannedReminder, now: datetime, *, union_names: Mapping[str, str]
         due = p.fire_at
         late = f"(Late: this reminder was due at {fmt_time(due)} on {fmt_day(due)}.)"
     src = b.source
-    src_plain = f"Source: {_esc(src.title)}, {_esc(src.publisher)} ({_esc(src.published)}) {src.url}"
     url = src.url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    src_plain = f"Source: {_esc(src.title)}, {_esc(src.publisher)} ({_esc(src.published)}) {url}"
     label = _esc(src.title).replace("|", "/")
     src_mrkdwn = f"Source: <{url}|{label}>, {_esc(src.publisher)} ({_esc(src.published)})"
     text = "\n".join(x for x in (headline, body, late, src_plain) if x)
