@@ -82,6 +82,7 @@ class Understanding:
     norm: str
     intent: str = "unknown"
     unions: set[str] = field(default_factory=set)
+    bodies: set[str] = field(default_factory=set)
     groups: set[str] = field(default_factory=set)
     uncovered: list[str] = field(default_factory=list)
     nations: set[str] = field(default_factory=set)
@@ -94,6 +95,7 @@ class Understanding:
     threshold: float | None = None
     this_week: bool = False
     speaker_hits: list[str] = field(default_factory=list)
+    faq_like: bool = False
 
     def has_when(self) -> bool:
         """True when the question names a year or month."""
@@ -150,7 +152,9 @@ def understand(question: str, kb: KnowledgeBase) -> Understanding:
             names = kb.organisations() if a.kind == "union" else kb.staff_groups()
             u.uncovered.append(names[a.entity_id].name)
         elif a.kind == "union":
-            u.unions.add(a.entity_id)
+            org = kb.organisations()[a.entity_id]
+            # NHS bodies and government are speakers and offerers, never a filter on who struck
+            (u.unions if org.kind == "union" else u.bodies).add(a.entity_id)
         else:
             u.groups.add(a.entity_id)
     padded = f" {norm} "
@@ -178,6 +182,7 @@ def understand(question: str, kb: KnowledgeBase) -> Understanding:
     names = speakers(kb)
     u.speaker_hits = sorted({s for w in norm.split() for s in names.get(w, ())})
     u.intent = _intent(u)
+    u.faq_like = _has("faq", norm) and not re.search(r"\b(how many|what was|what were|when|percent|turnout)\b", norm)
     return u
 
 
@@ -191,8 +196,6 @@ def _intent(u: Understanding) -> str:
         return "empty"
     if u.speaker_hits and (_has("statement", t) or re.search(r"\bwho is\b", t)):
         return "statement"
-    if _has("faq", t) and not re.search(r"\b(how many|what was|what were|when|what percent|turnout)\b", t):
-        return "faq"
     if _has("ballot", t):
         if _has("deadline", t) and re.search(r"\bwhen\b|\bdeadline\b|\buntil\b|\bhow long\b|\bdays\b", t):
             return "ballot_deadline"
@@ -216,7 +219,7 @@ def _intent(u: Understanding) -> str:
         return "strike_dates"
     if u.speaker_hits:
         return "statement"
-    return "unknown"
+    return "faq" if _has("faq", t) else "unknown"
 
 
 # ---- time windows -------------------------------------------------------------------------------------------
@@ -524,8 +527,8 @@ def handle_statements(kb: KnowledgeBase, u: Understanding, now: datetime) -> Res
     st = [s for s in kb.all("statement") if s.date.first <= now and _in_windows(s.date.first, s.date.last, wins)]
     if u.speaker_hits:
         st = [s for s in st if s.speaker in u.speaker_hits]
-    elif u.unions:
-        st = [s for s in st if s.organisation in u.unions]
+    elif u.unions or u.bodies:
+        st = [s for s in st if s.organisation in (u.unions | u.bodies)]
     else:
         return None
     if not st:
@@ -537,15 +540,35 @@ def handle_statements(kb: KnowledgeBase, u: Understanding, now: datetime) -> Res
     return Result("statement", st, 0.85 if len(st) == 1 else 0.78, C.statements_text(kb, st))
 
 
+def _faq_entities(kb: KnowledgeBase) -> dict[str, list[tuple[str, set[str]]]]:
+    """FAQ id -> [(normalised phrasing, its union/group ids)] (cached)."""
+
+    def load() -> dict[str, list[tuple[str, set[str]]]]:
+        idx = alias_index(kb)
+        out: dict[str, list[tuple[str, set[str]]]] = {}
+        for q in kb.all("faq"):
+            for p in (q.question, *q.phrasings):
+                n = normalise(p)
+                out.setdefault(q.id, []).append((n, {a.entity_id for a in idx.find(stem_text(n))}))
+        return out
+
+    return kb.cached("faq_entities", load)
+
+
 def handle_faq(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
-    """Background and patient questions: best curated FAQ by rapidfuzz over its phrasings (FTS5 first)."""
-    faqs: list[Faq] = kb.all("faq")  # type: ignore[assignment]
+    """Background and patient questions: the best curated FAQ by rapidfuzz over its phrasings, skipping
+    phrasings about a different union or staff group than the question names."""
+    faqs = {q.id: q for q in kb.all("faq")}
     if not faqs:
         return None
+    asked = u.unions | u.groups
     scored = []
-    for q in faqs:
-        best = max(similarity(u.norm, normalise(p)) for p in (q.question, *q.phrasings))
-        scored.append((best / 100, q))
+    for fid, phrasings in _faq_entities(kb).items():
+        sims = [similarity(u.norm, p) for p, ents in phrasings if not (asked and ents and not (asked & ents))]
+        if sims:
+            scored.append((max(sims) / 100, faqs[fid]))
+    if not scored:
+        return None
     scored.sort(key=lambda x: -x[0])
     top, q = scored[0]
     runner = scored[1][0] if len(scored) > 1 else 0.0
@@ -590,28 +613,21 @@ def answer(question: str, kb: KnowledgeBase, *, now: datetime) -> Answer:
 
 
 def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
-    order = [u.intent]
-    if u.intent == "faq":
-        order += ["strike_dates"] if re.search(r"\bwhen\b", u.norm) else []
-    elif u.intent == "unknown":
-        order = ["faq"]
-    handler_results = []
-    for intent in order:
-        h = HANDLERS.get(intent)
-        if h is None:
-            continue
-        r = h(kb, u, now)
-        if r is not None:
-            if intent == "faq" and r.score < FAQ_MIN:
-                continue
-            handler_results.append(r)
-            if intent != "faq":
-                break
-    if not handler_results and u.intent not in ("faq", "unknown", "empty"):
+    """FAQ first for background-style questions without a date; otherwise the structured handler for the
+    intent, with the FAQ as fallback. A result must clear MIN_SCORE and beat its runner-up by MIN_MARGIN."""
+
+    def faq() -> Result | None:
         r = handle_faq(kb, u, now)
-        if r is not None and r.score >= max(FAQ_MIN, 0.8):
-            handler_results.append(r)
-    return max(handler_results, key=lambda r: r.score) if handler_results else None
+        return r if r is not None and r.score >= FAQ_MIN and r.score - r.runner_up >= MIN_MARGIN else None
+
+    def structured() -> Result | None:
+        if u.faq_like and u.norm.startswith("why") and u.intent in ("strike_dates", "next_strike"):
+            return None  # a "why" question is never answered with a list of dates
+        h = HANDLERS.get(u.intent)
+        return h(kb, u, now) if h is not None and u.intent != "faq" else None
+
+    first, second = (faq, structured) if u.faq_like and not u.has_when() else (structured, faq)
+    return first() or second()
 
 
 def _out_of_scope(u: Understanding, kb: KnowledgeBase) -> str | None:

@@ -111,7 +111,22 @@ def _nations(ids: tuple[str, ...]) -> str:
 def strike_line(kb: KnowledgeBase, s: Strike) -> str:
     """'junior doctors (BMA), England: from 07:00 Tuesday 11 April to 07:00 Saturday 15 April 2023 — 96 hours.'"""
     hours = f" — {fmt_count(s.duration_hours)} hours" if s.duration_hours else ""
-    return f"{_who(kb, s)}, {_nations(s.nations)}: {fmt_range(s.start, s.end)}{hours}{STATUS_TEXT[s.status]}."
+    return f"{_who(kb, s)}, {_nations(s.nations)}: {span(s.start, s.end)}{hours}{STATUS_TEXT[s.status]}."
+
+
+def span(a: PartialDate, b: PartialDate) -> str:
+    """Day range first, then exact times when known: '11–15 April 2023 (from 07:00 Tuesday 11 April 2023 to
+    07:00 Saturday 15 April 2023)'."""
+    if a.precision != "minute" and b.precision != "minute":
+        return fmt_range(a, b)
+    days = fmt_range(_day(a), _day(b))
+    return f"{days} (from {fmt_partial(a)} to {fmt_partial(b)})"
+
+
+def _day(p: PartialDate) -> PartialDate:
+    from bot.clock import parse_partial
+
+    return parse_partial(p.local_first.strftime("%Y-%m-%d")) if p.precision == "minute" else p
 
 
 def strikes_text(kb: KnowledgeBase, strikes: list[Strike], u, now: datetime, mode: str) -> str:  # noqa: ANN001
@@ -133,8 +148,8 @@ def strikes_text(kb: KnowledgeBase, strikes: list[Strike], u, now: datetime, mod
 def nothing_upcoming(kb: KnowledgeBase, u, last: Strike | None, now: datetime, *, this_week: bool) -> str:  # noqa: ANN001
     """'No upcoming strike is known …' with the most recent one and the coverage date."""
     newest = kb.newest_as_of()
-    span = "this week" if this_week else "after " + fmt_partial(_at(now), weekday=False)
-    text = f"No strike {span} is in my knowledge base"
+    window = "this week" if this_week else "after " + fmt_partial(_at(now), weekday=False)
+    text = f"No strike {window} is in my knowledge base"
     text += f" (its figures run to {fmt_partial(newest, weekday=False)})." if newest else "."
     if last:
         text += f"\nMost recent: {strike_line(kb, last)}" + sources_block([last])
@@ -259,13 +274,13 @@ def _terms(o: Offer) -> str:
 def _strike_context(kb: KnowledgeBase, f: Figure) -> str:
     strikes = kb.get_many("strike", f.strike_ids)
     if not strikes:
-        span = ""
+        over = ""
         if f.period_start and f.period_end:
-            span = f" over {fmt_range(f.period_start, f.period_end)}"
-        return span
+            over = f" over {fmt_range(f.period_start, f.period_end)}"
+        return over
     if len(strikes) == 1:
         s = strikes[0]
-        return f" during the {_who(kb, s)} strike, {fmt_range(s.start, s.end)}"
+        return f" during the {_who(kb, s)} strike, {span(s.start, s.end)}"
     return " during the strikes of " + "; ".join(f"{_who(kb, s)} {fmt_range(s.start, s.end)}" for s in strikes)
 
 

@@ -143,8 +143,9 @@ def build_alias_index(entries: list[tuple[str, str, list[str], bool]]) -> AliasI
 
 
 def similarity(a: str, b: str) -> float:
-    """0–100 similarity of two normalised texts (rapidfuzz token_set_ratio blended with WRatio)."""
-    return 0.5 * fuzz.token_set_ratio(a, b) + 0.5 * fuzz.WRatio(a, b)
+    """0–100 similarity of two normalised texts: rapidfuzz token_set_ratio (shared words) blended with
+    token_sort_ratio (which penalises words only one side has, e.g. 'not … in Wales')."""
+    return 0.5 * fuzz.token_set_ratio(a, b) + 0.5 * fuzz.token_sort_ratio(a, b)
 
 
 def best_matches(query: str, choices: dict[object, str], *, limit: int = 5,

@@ -209,7 +209,8 @@ def plan(ballots: Iterable[Ballot], subscriptions: Iterable[Subscription], sent:
     Args: ballots from the knowledge base; subscriptions (paused ones are ignored); the whole sent log;
     `grace` how long after its time a reminder still counts as on time. Returns planned reminders sorted by
     fire time: actions send / send_late (post now), skip / miss (record without posting), upcoming (later).
-    Reminders already in the sent log, or that fired before the subscription began, are left out."""
+    Reminders already in the sent log, or that fired before the subscription began, are left out, and so
+    are `variant_of` rows (the same ballot as reported by another source)."""
     log: dict[tuple[str, int], list[SentRecord]] = {}
     for r in sent:
         log.setdefault((r.ballot_id, r.subscription_id), []).append(r)
@@ -219,7 +220,7 @@ def plan(ballots: Iterable[Ballot], subscriptions: Iterable[Subscription], sent:
         if sub.paused is not None:
             continue
         for b in ballots:
-            if sub.covers(b):
+            if sub.covers(b) and not b.variant_of:  # a variant row is the same ballot from another source
                 out += _plan_one(b, sub, log.get((b.id, sub.id), []), now, grace)
     return sorted(out, key=lambda p: (p.fire_at, p.ballot.id, p.subscription.id))
 

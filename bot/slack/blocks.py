@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from bot.clock import DateParseError, fmt_partial, parse_partial
 from bot.digest import Digest
 from bot.models import Answer, Source
 from bot.slack.text import escape, link
@@ -96,7 +97,15 @@ def source_line(sources: Iterable[Source], as_of: str | None = None) -> str:
     if len(sources) > MAX_SOURCES_SHOWN:
         parts.append(f"and {len(sources) - MAX_SOURCES_SHOWN} more")
     text = ("Source: " if len(sources) == 1 else "Sources: ") + " · ".join(parts) if parts else "No source"
-    return text + (f" · as of {escape(as_of)}" if as_of else "")
+    return text + (f" · as of {escape(_date_text(as_of))}" if as_of else "")
+
+
+def _date_text(text: str) -> str:
+    """'2023-04-17' -> '17 April 2023' (any curated precision); unparseable text is shown as it is."""
+    try:
+        return fmt_partial(parse_partial(text), weekday=False)
+    except DateParseError:
+        return text
 
 
 def _pointer(sources: list[Source]) -> str:
@@ -146,7 +155,9 @@ def answer_message(question: str, ans: Answer, *, share: dict | None = None,
         blocks.append(feedback_block(question, answer_id_of(ans)))
     if share:
         blocks.append(share_block(share))
-    srcs = "; ".join(f"{s.title} ({s.publisher}, {s.published}) {s.url}" for s in ans.sources)
+    # the engine's text may already cite its sources; the fallback adds only what it lacks
+    srcs = "; ".join(f"{s.title} ({s.publisher}, {s.published}) {s.url}" for s in ans.sources
+                     if s.url not in ans.text)
     did_you_mean = ("Did you mean: " + " | ".join(ans.suggestions[:3])) if ans.status == "no_answer" else ""
     return Message(_fallback(escape(ans.text), escape(f"Sources: {srcs}") if srcs else "",
                              escape(did_you_mean) if ans.suggestions else ""), blocks[:MAX_BLOCKS])
