@@ -1,0 +1,151 @@
+"""A fake Slack Web API on 127.0.0.1 (port 0): records every method and body, answers scripted errors.
+
+`/api/<method>` answers like Slack's Web API; `/response/<id>` stands in for slash-command and button
+`response_url`s. Tests script replies per method with `fake.script(method, Reply(...), ...)`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+BOT_USER = "UBOT"
+BOT_ID = "BBOT"
+TEAM = "T0TEST"
+
+
+@dataclass
+class Reply:
+    """A scripted answer: HTTP `status`, JSON `body`, extra `headers` (e.g. {'Retry-After': '1'})."""
+
+    body: dict
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Call:
+    """One recorded request: `method` ('chat.postMessage' or 'response_url'), `path`, parsed `body`, `at`."""
+
+    method: str
+    path: str
+    body: dict
+    at: float
+
+
+def not_ok(error: str) -> Reply:
+    """Slack's 200 + ok:false error shape (e.g. not_in_channel)."""
+    return Reply({"ok": False, "error": error})
+
+
+def rate_limited(retry_after: int = 1) -> Reply:
+    """HTTP 429 with Retry-After."""
+    return Reply({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(retry_after)})
+
+
+class FakeSlack:
+    """Start with `FakeSlack().start()`; `url` is the Web API base URL (ends with /api/)."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._scripts: dict[str, list[Reply]] = {}
+        self._lock = threading.Lock()
+        self._ts = 1700000000
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                reply = fake._record(self.path, self.headers.get("Content-Type") or "", raw)
+                data = json.dumps(reply.body).encode()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    @property
+    def url(self) -> str:
+        return self.base + "/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.base}/response/{name}"
+
+    def start(self) -> FakeSlack:
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def script(self, method: str, *replies: Reply) -> None:
+        """Answer the next calls of `method` with `replies`, in order (then the default success)."""
+        with self._lock:
+            self._scripts.setdefault(method, []).extend(replies)
+
+    def _record(self, path: str, ctype: str, raw: str) -> Reply:
+        if "json" in ctype:
+            body = json.loads(raw or "{}")
+        else:
+            body = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(raw).items()}
+        method = path.split("/api/", 1)[1].split("?")[0] if "/api/" in path else "response_url"
+        with self._lock:
+            self.calls.append(Call(method, path, body, time.monotonic()))
+            queue = self._scripts.get(method)
+            if queue:
+                return queue.pop(0)
+            self._ts += 1
+        return Reply(self._default(method, body))
+
+    def _default(self, method: str, body: dict) -> dict:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "strikebot",
+                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+        if method in ("chat.postMessage", "chat.update"):
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts") or f"{self._ts}.000100",
+                    "message": {"text": body.get("text")}}
+        if method == "response_url":
+            return {"ok": True}
+        return {"ok": True}
+
+    # ---- inspection ---------------------------------------------------------------------------------------
+    def of(self, method: str) -> list[Call]:
+        """Recorded calls of `method`."""
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Wait until `method` was called at least `count` times; returns those calls (AssertionError on
+        timeout)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            found = self.of(method)
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"{method} called {len(self.of(method))} times, wanted {count}: {self.transcript()}")
+
+    def transcript(self, *, skip: tuple[str, ...] = ("auth.test",)) -> str:
+        """Every recorded call as 'METHOD body-json' lines (for reports and failure messages)."""
+        with self._lock:
+            return "\n".join(f"{c.method} {c.path} {json.dumps(c.body, ensure_ascii=False)}"
+                             for c in self.calls if c.method not in skip)
