@@ -25,8 +25,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from bot.clock import LONDON, fmt_day, fmt_duration, fmt_partial, fmt_time, to_utc_iso
-from bot.models import Ballot
+from bot.clock import (
+    LONDON,
+    DateParseError,
+    fmt_day,
+    fmt_duration,
+    fmt_partial,
+    fmt_time,
+    parse_partial,
+    to_utc_iso,
+)
+from bot.models import Ballot, Source
 
 DEFAULT_OFFSETS: tuple[str, ...] = ("7d", "1d", "0d")
 FIRE_TIME = time(9, 0)  # London wall-clock time every offset fires at
@@ -269,6 +278,23 @@ def _closes_phrase(ballot: Ballot) -> str:
     return f"closes at the end of {fmt_partial(c)}"
 
 
+def source_at(ballot: Ballot, now: datetime) -> Source:
+    """The source to cite at `now`: the ballot's own source if it was published by then, else the newest of
+    its other sources that was, else its own (a reminder sent before a ballot closes should not cite an
+    article about its result that did not exist yet)."""
+    def published(s: Source) -> datetime | None:
+        try:
+            d = parse_partial(s.published)
+        except DateParseError:
+            return None
+        return d.first if d.precision in ("day", "minute") else d.last  # '2023-04' may be after the 21st
+
+    candidates = [(t, s) for s in (ballot.source, *ballot.other_sources) if (t := published(s)) and t <= now]
+    if not candidates or candidates[0][1] is ballot.source:
+        return ballot.source
+    return max(candidates, key=lambda c: c[0])[1]
+
+
 @dataclass(frozen=True)
 class ReminderMessage:
     """A composed reminder: `text` is the plain-text fallback, `blocks` Block Kit (list of dicts)."""
@@ -294,7 +320,7 @@ def compose(p: PlannedReminder, now: datetime, *, union_names: Mapping[str, str]
     if p.late:
         due = p.fire_at
         late = f"(Late: this reminder was due at {fmt_time(due)} on {fmt_day(due)}.)"
-    src = b.source
+    src = source_at(b, now)
     url = src.url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
     src_plain = f"Source: {_esc(src.title)}, {_esc(src.publisher)} ({_esc(src.published)}) {url}"
     label = _esc(src.title).replace("|", "/")
