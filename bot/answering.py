@@ -26,7 +26,7 @@ from bot.matching import (
     similarity,
     stem_text,
 )
-from bot.models import Answer, Ballot, Fact, Faq, Figure, Match, Offer, Strike
+from bot.models import Answer, Ballot, Fact, Figure, Match, Offer, Strike
 
 # Decision numbers (0–1). Calibrated on ../shared/eval/dev.jsonl plus tests/eval_extra.jsonl; see
 # docs/calibration.md for the sweep and why these values.
@@ -182,7 +182,8 @@ def understand(question: str, kb: KnowledgeBase) -> Understanding:
     names = speakers(kb)
     u.speaker_hits = sorted({s for w in norm.split() for s in names.get(w, ())})
     u.intent = _intent(u)
-    u.faq_like = _has("faq", norm) and not re.search(r"\b(how many|what was|what were|when|percent|turnout)\b", norm)
+    u.faq_like = bool(re.search(r"\b(should i|can i|do i|will my|is my|am i|what should)\b", norm)) or (
+        _has("faq", norm) and not re.search(r"\b(how many|what was|what were|when|percent|turnout)\b", norm))
     return u
 
 
@@ -321,6 +322,8 @@ def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     if len(chosen) > 4:
         chosen = chosen[-4:] if not u.has_when() else chosen[:4]
     score = 0.9 if len(chosen) == 1 else 0.8
+    if mode == "all" and len(chosen) > 1 and not (u.has_when() or u.unions or u.groups):
+        score = 0.5  # an unqualified "when are the strikes" is not answered with an arbitrary list
     intent = {"next": "next_strike", "this_week": "next_strike", "longest": "comparison"}.get(mode, "strike_dates")
     return Result(intent, list(chosen), score, C.strikes_text(kb, chosen, u, now, mode))
 
@@ -363,7 +366,9 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
             return Result("ballot_deadline", chosen, 0.9 if len(chosen) == 1 else 0.8,
                           C.ballots_deadline_text(kb, chosen, now))
         if u.intent == "ballot_deadline" and not u.has_when():
-            closed = [b for b in ballots if b.closes]
+            closed = sorted((b for b in ballots if (b.closes or b.announced) and
+                             (b.closes or b.announced).first <= now),  # type: ignore[union-attr]
+                            key=lambda b: (b.closes or b.announced).last)  # type: ignore[union-attr]
             if closed:
                 return Result("ballot_deadline", [closed[-1]], 0.75, C.ballot_closed_text(kb, closed[-1], now))
     known = [b for b in ballots if b.result_known_from and b.result_known_from.last <= now and b.outcome]
@@ -425,6 +430,8 @@ def _figures_for(kb: KnowledgeBase, strikes: list[Strike], metric: str | tuple[s
                  u: Understanding) -> list[Figure]:
     ids = {s.id for s in strikes}
     metrics = (metric,) if isinstance(metric, str) else metric
+    if u.nations and "england" not in u.nations:
+        return []  # impact figures are NHS England's: never answer a Wales or NI question with them
     out = []
     for f in kb.all("figure"):
         if f.metric not in metrics or f.cumulative or f.as_of.first > now:
@@ -492,9 +499,13 @@ def handle_cumulative(kb: KnowledgeBase, u: Understanding, now: datetime) -> Res
 
 
 def _same_release(cums: list[Figure], anchor: Figure) -> list[Figure]:
-    """The anchor plus totals published within 10 days of it (other settings and other sources' versions)."""
+    """The anchor's release: totals published within 10 days of it, and every other source's version of them
+    (`variant_of`), headline first (acute, exact)."""
     near = [f for f in cums if abs((f.as_of.last - anchor.as_of.last).days) <= 10]
-    near.sort(key=lambda f: (f.id != anchor.id, f.setting != "acute", -f.as_of.last.timestamp()))
+    ids = {f.id for f in near} | {f.variant_of for f in near if f.variant_of}
+    near += [f for f in cums if f not in near and (f.variant_of in ids or f.id in ids)]
+    near.sort(key=lambda f: (f.variant_of != "", f.setting != "acute", f.qualifier != "exact",
+                             -f.as_of.last.timestamp()))
     return near
 
 
@@ -634,7 +645,9 @@ def _out_of_scope(u: Understanding, kb: KnowledgeBase) -> str | None:
     if u.intent == "empty":
         return C.help_text(kb)
     if u.uncovered and not (u.unions or u.groups):
-        return C.not_covered(kb, u.uncovered)
+        r = handle_faq(kb, u, datetime.now(UTC)) if u.faq_like else None
+        if r is None or r.score < 0.8 or r.score - r.runner_up < MIN_MARGIN:
+            return C.not_covered(kb, u.uncovered)
     if OFF_SECTOR.search(u.norm) and not (u.unions or u.groups):
         return C.out_of_scope(kb)
     if MEDICAL.search(u.norm):

@@ -188,8 +188,9 @@ def ballots_deadline_text(kb: KnowledgeBase, ballots: list[Ballot], now: datetim
 
 def ballot_closed_text(kb: KnowledgeBase, b: Ballot, now: datetime) -> str:
     """A ballot that has already closed (no open one matches)."""
-    c = fmt_partial(b.closes) if b.closes else "an unknown date"
-    text = f"No open {_ballot_who(kb, b)} ballot is known. The most recent, on {b.subject}, closed {c}."
+    when = f"closed {fmt_partial(b.closes)}" if b.closes else (
+        f"was announced {fmt_partial(b.announced, weekday=False)}" if b.announced else "has no known date")
+    text = f"No open {_ballot_who(kb, b)} ballot is known. The most recent, on {b.subject}, {when}."
     if b.result_known_from and b.result_known_from.last <= now and b.outcome:
         text += " " + _result_sentence(b)
     return text + sources_block([b])

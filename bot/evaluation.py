@@ -105,7 +105,9 @@ def run_eval(path: Path, kb: KnowledgeBase, *, now: datetime | None = None,
         ans = fn(case["question"], kb, now=when)
         verdict, why = judge(case, ans)
         expected = case.get("expect", {}).get("status", "answered")
-        if expected == "no_answer":
+        if expected == "any":
+            pass  # either status is fine; only forbidden text (a borrowed fact) counts, as a wrong answer
+        elif expected == "no_answer":
             scores.unanswerable += 1
             scores.declined_ok += verdict == "declined_ok"
         else:

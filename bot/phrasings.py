@@ -36,6 +36,9 @@ def org_label(org: Organisation | None, fallback: str = "") -> str:
         return fallback
     if len(org.name) <= 12:
         return org.name
+    for word in org.name.split():  # 'Unite the Union' -> 'Unite'
+        if word.lower() in org.aliases:
+            return word
     for alias in org.aliases:
         if " " not in alias and 2 <= len(alias) <= 5:
             return alias.upper()
