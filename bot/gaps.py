@@ -37,7 +37,7 @@ def normalise_question(text: str) -> str:
 def group_questions(items: Iterable[tuple[str, str, datetime]], *,
                     similarity: float = DEFAULT_SIMILARITY) -> list[Gap]:
     """Group (question, normalised, asked_at) triples whose normalised forms score >= `similarity`
-    (rapidfuzz token_set_ratio, 0–100) against a group's most asked wording.
+    (rapidfuzz token_sort_ratio, 0–100) against a group's most asked wording.
 
     Returns Gaps sorted by count (most asked first), then most recently asked."""
     items = list(items)
@@ -51,7 +51,7 @@ def group_questions(items: Iterable[tuple[str, str, datetime]], *,
             last[key] = at
     groups: dict[str, list[str]] = {}  # representative normalised -> members
     for key, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        best = process.extractOne(key, list(groups), scorer=fuzz.token_set_ratio, score_cutoff=similarity)
+        best = process.extractOne(key, list(groups), scorer=fuzz.token_sort_ratio, score_cutoff=similarity)
         groups.setdefault(best[0] if best else key, []).append(key)
     gaps = [Gap(question=display[rep], count=sum(counts[m] for m in members),
                 wordings=[(display[m], counts[m]) for m in members],

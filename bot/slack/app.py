@@ -65,10 +65,12 @@ def create_app(settings: Settings, kb: KnowledgeBase, state: StateStore, *, clie
     Args: `settings` (bot token required; signing secret turns request verification on — HTTP mode needs it),
     `kb`, `state`, an optional `client` (default: `make_client(settings)`), an optional clock `now()`.
     Returns an App with every listener registered; nothing is sent to Slack until a request arrives."""
+    client = client or make_client(settings)
+    if client.token is None:
+        client.token = settings.slack_bot_token
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret or "",
-        client=client or make_client(settings),
+        client=client,  # carries the bot token; Bolt takes it from here
         token_verification_enabled=False,  # `serve` calls auth.test itself, with a clear message on failure
         request_verification_enabled=bool(settings.slack_signing_secret),
         process_before_response=False,  # ack first; listeners run after the 200 has gone
