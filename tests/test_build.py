@@ -55,7 +55,7 @@ def test_each_validation_error_names_file_line_and_column(tmp_path: Path, name, 
 def test_wrong_encoding_is_reported_with_its_line(tmp_path: Path) -> None:
     d = _copy(tmp_path)
     p = d / "statements.csv"
-    p.write_bytes(p.read_bytes().replace("Powis".encode(), "Pow\xefs".encode("latin-1")))
+    p.write_bytes(p.read_bytes().replace(b"Powis", "Pow\xefs".encode("latin-1")))
     assert any("statements.csv:2: (encoding): not UTF-8" in x for x in _problems(d))
 
 
