@@ -171,3 +171,17 @@ def test_digest_respects_time(kb_path):
 def test_answer_message_handles_any_as_of(as_of):
     ans = Answer("answered", "x", 1, "i", None, [], as_of=as_of)
     assert blocks.answer_message("q", ans).blocks
+
+
+def test_manifest_matches_the_app():
+    yaml = pytest.importorskip("yaml")
+    m = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert set(m["oauth_config"]["scopes"]["bot"]) >= {"app_mentions:read", "chat:write", "im:history",
+                                                      "commands"}
+    assert set(m["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_mention", "message.im", "app_home_opened", "tokens_revoked", "app_uninstalled"}
+    commands = {c["command"]: c for c in m["features"]["slash_commands"]}
+    assert set(commands) == {"/strikebot", "/strike-totals"}
+    assert all(c["should_escape"] is True for c in commands.values())
+    assert m["settings"]["interactivity"]["is_enabled"] and m["settings"]["socket_mode_enabled"]
+    assert m["features"]["app_home"]["home_tab_enabled"] and m["features"]["app_home"]["messages_tab_enabled"]
