@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 	$(BIN)/strikebot run
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/ruff check bot tests $(wildcard benchmarks)
 	$(BIN)/python -m pytest
 
 kb: $(VENV)/.installed
