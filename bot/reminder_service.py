@@ -1,7 +1,8 @@
 """Reminder subscriptions as commands: `/strikebot remind on|off|list`, the CLI, and REMINDER_CHANNEL.
 
 Takes already-extracted values (user, channel, words), checks STRIKEBOT_ADMINS, resolves union and staff-group
-names through the knowledge base's aliases, changes the state store and returns plain text to show. Imports no
+names through the knowledge base's aliases, changes the state store and returns Slack-safe text to show (channel
+links as `<#C…>`; anything the user typed is escaped). Imports no
 Slack modules: the Slack listener only acks, calls `handle_remind` and posts the returned text ephemerally.
 """
 
@@ -110,8 +111,9 @@ def remind_on(settings: Settings, kb: KnowledgeBase, state: StateStore, *, user_
         return REFUSAL
     try:
         sub = subscribe(kb, state, channel_id, names, now, created_by=user_id, team=team)
-    except (UnknownTarget, OffsetError) as exc:
-        return f"I could not set that up: {exc}."
+    except (UnknownTarget, OffsetError) as exc:  # echoes what the user typed: escape it (no stray @channel)
+        safe = str(exc).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return f"I could not set that up: {safe}."
     what = describe_subscription(sub, target_names(kb))
     return (f"Done. Ballot-deadline reminders are on for {what}. Reminders post at 09:00 UK time; "
             "make sure I am a member of the channel.")

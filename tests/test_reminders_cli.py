@@ -156,6 +156,9 @@ def test_remind_on_off_list(env: dict[str, str], kb_state) -> None:  # noqa: ANN
     assert state.subscription("C0HERE0001") is None
     assert "could not" in handle_remind(settings, kb, state, user_id="U0REP0001", channel_id="C0HERE0001",
                                         text="on plumbers", now=NOW)
+    reply = handle_remind(settings, kb, state, user_id="U0REP0001", channel_id="C0HERE0001",
+                          text="on <!channel> <@U0BOSS>", now=NOW)
+    assert "<!channel>" not in reply and "&lt;!channel&gt;" in reply and "<@U0BOSS>" not in reply
     assert "Use `/strikebot remind" in handle_remind(settings, kb, state, user_id="U0REP0001",
                                                      channel_id="C0HERE0001", text="sometimes", now=NOW)
 
