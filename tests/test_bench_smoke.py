@@ -1,0 +1,39 @@
+"""Smoke run of the benchmark harness: 1k entries, our engine and the rapidfuzz baseline, a few questions.
+
+Checks the harness works and its results are well-formed; it does not check speed (benchmarks are not timed
+tests)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks import run
+from benchmarks.generate import generate
+
+
+def test_generator_is_deterministic(tmp_path):
+    a = generate(1000, tmp_path / "a")
+    b = generate(1000, tmp_path / "b")
+    for f in sorted(p.name for p in a.glob("*.csv")):
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
+
+
+@pytest.mark.skipif(not run.DEV.exists(), reason="dev set not present")
+def test_bench_smoke_1k(tmp_path):
+    res = run.main(["--sizes", "1000", "--quick", "--baselines", "rapidfuzz_full_scan", "--out", str(tmp_path)])
+    on_disk = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert on_disk["sizes"].keys() == res["sizes"].keys() == {"1000"}
+    assert isinstance(on_disk["machine"], str) and on_disk["machine"]
+    s = on_disk["sizes"]["1000"]
+    assert s["entries"] == 1000
+    for key in ("answer_p50_ms", "answer_p99_ms", "qps", "build_s", "peak_rss_mb", "cold_start_s"):
+        assert isinstance(s[key], (int, float)) and s[key] > 0, key
+    assert s["answer_p99_ms"] >= s["answer_p50_ms"]
+    fs = s["baselines"]["rapidfuzz_full_scan"]
+    assert fs["p50_ms"] > 0 and fs["p99_ms"] >= fs["p50_ms"]
+    acc = on_disk["dev_accuracy"]
+    assert 0 <= acc["strikebot"] <= 1 and 0 <= acc["rapidfuzz_full_scan"] <= 1
+    assert set(on_disk["e2e"]) >= {"p50_ms_1", "p99_ms_1", "p99_ms_50", "ack_p99_ms_50"}
+    assert "| entries |" in (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
