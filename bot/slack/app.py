@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import answering
@@ -52,10 +51,10 @@ class Deps:
 
 
 def make_client(settings: Settings) -> WebClient:
-    """A WebClient for `settings` (SLACK_API_URL or Slack's), retrying connection errors and HTTP 429
-    (after Retry-After, up to 3 times)."""
+    """A WebClient for `settings` (SLACK_API_URL or Slack's) that retries HTTP 429 after Retry-After (up to 3
+    times). Connection errors are deliberately not retried: Slack may have posted already (a double reply)."""
     return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url or DEFAULT_API_URL,
-                     retry_handlers=[*default_retry_handlers(), RateLimitErrorRetryHandler(max_retry_count=3)])
+                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
 
 
 def create_app(settings: Settings, kb: KnowledgeBase, state: StateStore, *, client: WebClient | None = None,
