@@ -182,7 +182,7 @@ def understand(question: str, kb: KnowledgeBase) -> Understanding:
     names = speakers(kb)
     u.speaker_hits = sorted({s for w in norm.split() for s in names.get(w, ())})
     u.intent = _intent(u)
-    u.faq_like = bool(re.search(r"\b(should i|can i|do i|will my|is my|am i|what should)\b", norm)) or (
+    u.faq_like = bool(re.search(r"\b(should i|can i|do i|will my|is my|am i|what should)\b|^will (?!there)", norm)) or (
         _has("faq", norm) and not re.search(r"\b(how many|what was|what were|when|percent|turnout)\b", norm))
     return u
 
@@ -338,6 +338,8 @@ def _ballots(kb: KnowledgeBase, u: Understanding) -> list[Ballot]:
             continue
         first = (b.opens or b.closes or b.announced)
         last = (b.announced or b.closes or b.opens)
+        if first is None or last is None:
+            continue  # an undated ballot can't be placed in time, so it never answers a dated question
         if not _in_windows(first.first if first else None, last.last if last else None, wins):
             continue
         out.append(b)
@@ -632,8 +634,9 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
         return r if r is not None and r.score >= FAQ_MIN and r.score - r.runner_up >= MIN_MARGIN else None
 
     def structured() -> Result | None:
-        if u.faq_like and u.norm.startswith("why") and u.intent in ("strike_dates", "next_strike"):
-            return None  # a "why" question is never answered with a list of dates
+        if u.faq_like and u.intent in ("strike_dates", "next_strike") and (
+                u.norm.startswith("why") or not (u.has_when() or u.order)):
+            return None  # a "why" or patient question is never answered with a list of dates
         h = HANDLERS.get(u.intent)
         return h(kb, u, now) if h is not None and u.intent != "faq" else None
 
