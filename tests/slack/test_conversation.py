@@ -70,7 +70,7 @@ def test_direct_message_is_answered_in_the_dm(bot, scripted):
 
 
 def test_markup_heavy_question_is_answered(bot):
-    text = (f"hey <@U0BOB|bob> & <#C0NEWS|news>: *how many* _appointments_ were rescheduled by the "
+    text = ("hey <@U0BOB|bob> & <#C0NEWS|news>: *how many* _appointments_ were rescheduled by the "
             "<https://example.org/x|April 2023> junior doctors strike?? &lt;3")
     sent, _ = bot.mention(text)
     assert sent.status == 200
