@@ -456,6 +456,10 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
         metric = ("staff_absent_daily_avg",) if avg else ("staff_absent_peak", "staff_absent_daily_avg")
     elif re.search(r"\bplanned care\b", u.norm):
         metric = "planned_care_delivered_pct"
+    if re.search(r"\bstrike days\b|\bdays of strike", u.norm):
+        return None  # a count of strike days is not an appointments figure; never substitute one for the other
+    if not (u.unions or u.groups or u.has_when() or u.order):
+        return None  # "figures" alone names no strike: answering with some strike's number would be a guess
     strikes = _strikes(kb, u)
     if not strikes:
         return None
@@ -640,6 +644,8 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
         h = HANDLERS.get(u.intent)
         return h(kb, u, now) if h is not None and u.intent != "faq" else None
 
+    if u.intent in ("impact_figure", "cumulative_total", "staff_absent", "cost", "comparison"):
+        return structured()  # a "how many" question is answered with a figure or not at all, never with prose
     first, second = (faq, structured) if u.faq_like and not u.has_when() else (structured, faq)
     return first() or second()
 
