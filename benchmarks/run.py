@@ -180,6 +180,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--quick", action="store_true", help="few questions, one cold start (smoke run)")
     ap.add_argument("--baselines", default=",".join(ALL_BASELINES))
     ap.add_argument("--out", default=str(HERE), help="folder for results.json and RESULTS.md")
+    ap.add_argument("--embedding-max-size", type=int, default=1000,
+                    help="largest size the embedding baseline runs at (encoding every phrasing on CPU is slow)")
+    ap.add_argument("--render", action="store_true", help="rewrite RESULTS.md from results.json and exit")
     ap.add_argument("--worker", choices=("build", "engine", "baseline", "accuracy"))
     ap.add_argument("--size", type=int)
     ap.add_argument("--kb")
@@ -195,6 +198,10 @@ def main(argv: list[str] | None = None) -> dict:
         print(json.dumps(res))
         return res
 
+    if a.render:
+        r = json.loads((Path(a.out) / "results.json").read_text(encoding="utf-8"))
+        (Path(a.out) / "RESULTS.md").write_text(markdown(r), encoding="utf-8")
+        return r
     WORK.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in a.sizes.split(",") if s]
     names = [n for n in a.baselines.split(",") if n]
@@ -226,6 +233,11 @@ def main(argv: list[str] | None = None) -> dict:
             if n in skipped:
                 entry["baselines"][n] = {"p50_ms": None, "p99_ms": None, "reason": skipped[n]}
                 continue
+            if n == "embedding" and size > a.embedding_max_size:
+                entry["baselines"][n] = {"p50_ms": None, "p99_ms": None, "reason": (
+                    f"not run: time (encoding every phrasing with MiniLM on CPU takes minutes at {size:,} entries; "
+                    f"run at <= {a.embedding_max_size:,} only, raise with --embedding-max-size)")}
+                continue
             print(f"[bench] size {size}: {n}", flush=True)
             r = _spawn(["--worker", "baseline", "--name", n, "--kb", kb, *([q] if q else [])])
             if "error" in r:
@@ -254,6 +266,9 @@ def main(argv: list[str] | None = None) -> dict:
     results["e2e"] = {"p50_ms_1": None, "p99_ms_1": None, "p99_ms_50": None, "ack_p99_ms_50": None,
                       "reason": "not measured"}
     results["verdicts"] = verdicts(results)
+    prof = WORK / f"profile_engine_{max(sizes)}.txt"
+    if prof.exists() and not a.quick:
+        results["profile_largest"] = prof.read_text(encoding="utf-8").strip().splitlines()[:30]
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -344,6 +359,9 @@ def markdown(r: dict) -> str:
     lines += ["", r.get("dev_accuracy_note", ""), "", "## End to end (Slack)", "",
               f"Not measured in this run ({r['e2e'].get('reason')}).", "", "## Targets", ""]
     lines += [f"- {k}: {v}" for k, v in r.get("verdicts", {}).items()]
+    if r.get("profile_largest"):
+        lines += ["", "## cProfile of answer() at the largest size (one pass over the questions)", "",
+                  "See PROFILE.md for what it means.", "", "```", *r["profile_largest"], "```"]
     return "\n".join(lines) + "\n"
 
 
