@@ -374,7 +374,8 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
             if closed:
                 return Result("ballot_deadline", [closed[-1]], 0.75, C.ballot_closed_text(kb, closed[-1], now))
     known = [b for b in ballots if b.result_known_from and b.result_known_from.last <= now and b.outcome]
-    pending = [b for b in ballots if b not in known]
+    known_ids = {b.id for b in known}
+    pending = [b for b in ballots if b.id not in known_ids]  # ids, not whole records: O(n) at 100k
     if not known:
         if pending:
             return Result("ballot_deadline", pending[:2], 0.75, C.ballots_deadline_text(kb, pending[:2], now))

@@ -287,8 +287,11 @@ class KnowledgeBase:
 
     def newest_as_of(self) -> PartialDate | None:
         """`newest_as_of_text` parsed."""
-        t = self.newest_as_of_text()
-        return parse_partial(t) if t else None
+        def load() -> PartialDate | None:
+            t = self.newest_as_of_text()
+            return parse_partial(t) if t else None
+
+        return self.cached("newest_as_of", load)  # asked on every answer; one query per KB file
 
     def sources_by_publisher(self) -> dict[str, int]:
         """How many sources each publisher contributes, most first."""
