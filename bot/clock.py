@@ -149,6 +149,14 @@ def fmt_partial(p: PartialDate, *, weekday: bool = True) -> str:
     return f"{fmt_time(d)} {fmt_day(d, weekday=weekday)}"
 
 
+def fmt_curated(text: str, *, weekday: bool = False) -> str:
+    """A curated date string at its own precision ('2023-04-17' -> '17 April 2023'); unparseable text as is."""
+    try:
+        return fmt_partial(parse_partial(text), weekday=weekday)
+    except DateParseError:
+        return text
+
+
 def fmt_range(a: PartialDate, b: PartialDate) -> str:
     """A strike's span: '15 December 2022', '11–15 April 2023' (day precision) or
     'from 07:00 Tuesday 11 April to 07:00 Saturday 15 April 2023' (with times)."""

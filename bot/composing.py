@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import LONDON, PartialDate, fmt_count, fmt_duration, fmt_gbp, fmt_partial, fmt_pct, fmt_range
+from bot.clock import (
+    LONDON,
+    PartialDate,
+    fmt_count,
+    fmt_curated,
+    fmt_duration,
+    fmt_gbp,
+    fmt_partial,
+    fmt_pct,
+    fmt_range,
+)
 from bot.knowledge import KnowledgeBase
 from bot.models import NATION_NAMES, Ballot, Fact, Faq, Figure, Offer, Source, Statement, Strike
 from bot.phrasings import Names, month_year, org_label
@@ -64,16 +74,7 @@ def as_of_text(facts: list[Fact]) -> str | None:
 
 def cite(s: Source) -> str:
     """'NHS England, "Title", 17 April 2023 <url>'."""
-    return f'{s.publisher}, "{s.title}", {_published(s.published)} — {s.url}'
-
-
-def _published(text: str) -> str:
-    try:
-        from bot.clock import parse_partial
-
-        return fmt_partial(parse_partial(text), weekday=False)
-    except ValueError:
-        return text
+    return f'{s.publisher}, "{s.title}", {fmt_curated(s.published)} — {s.url}'
 
 
 def sources_block(facts: list[Fact]) -> str:

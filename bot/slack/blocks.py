@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.clock import DateParseError, fmt_partial, parse_partial
+from bot.clock import fmt_curated
 from bot.digest import Digest
 from bot.models import Answer, Source
 from bot.slack.text import escape, link
@@ -97,15 +97,7 @@ def source_line(sources: Iterable[Source], as_of: str | None = None) -> str:
     if len(sources) > MAX_SOURCES_SHOWN:
         parts.append(f"and {len(sources) - MAX_SOURCES_SHOWN} more")
     text = ("Source: " if len(sources) == 1 else "Sources: ") + " · ".join(parts) if parts else "No source"
-    return text + (f" · as of {escape(_date_text(as_of))}" if as_of else "")
-
-
-def _date_text(text: str) -> str:
-    """'2023-04-17' -> '17 April 2023' (any curated precision); unparseable text is shown as it is."""
-    try:
-        return fmt_partial(parse_partial(text), weekday=False)
-    except DateParseError:
-        return text
+    return text + (f" · as of {escape(fmt_curated(as_of))}" if as_of else "")
 
 
 def _pointer(sources: list[Source]) -> str:
