@@ -11,10 +11,12 @@ Calibration of MIN_SCORE and MIN_MARGIN: see docs/calibration.md.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from bot import composing as C
+from bot.catalog import BallotKey, FigureKey, StrikeKey
 from bot.clock import LONDON
 from bot.knowledge import KnowledgeBase
 from bot.matching import (
@@ -23,10 +25,12 @@ from bot.matching import (
     AliasIndex,
     build_alias_index,
     normalise,
+    normalised,
+    similarities,
     similarity,
     stem_text,
 )
-from bot.models import Answer, Ballot, Fact, Figure, Match, Offer, Strike
+from bot.models import Answer, Fact, Match, Offer
 
 # Decision numbers (0–1). Calibrated on ../shared/eval/dev.jsonl plus tests/eval_extra.jsonl; see
 # docs/calibration.md for the sweep and why these values.
@@ -132,11 +136,11 @@ def speakers(kb: KnowledgeBase) -> dict[str, set[str]]:
 
     def load() -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
-        for s in kb.all("statement"):
-            for person in re.split(r";|\band\b", s.speaker):
+        for speaker in kb.speaker_names():
+            for person in re.split(r";|\band\b", speaker):
                 words = [w for w in normalise(person).split() if w not in ("sir", "dr", "prof", "professor", "dame")]
                 if words and len(words[-1]) > 2:
-                    out.setdefault(words[-1], set()).add(s.speaker)
+                    out.setdefault(words[-1], set()).add(speaker)
         return out
 
     return kb.cached("speakers", load)
@@ -274,16 +278,28 @@ def _agree(u: Understanding, unions: tuple[str, ...], groups: tuple[str, ...], n
     return not (u.nations and not (u.nations & set(nations)))
 
 
-def _strikes(kb: KnowledgeBase, u: Understanding, *, use_time: bool = True) -> list[Strike]:
+def _entities(u: Understanding) -> list[list[str]]:
+    """The question's unions and staff groups as catalog labels (each non-empty list must be matched)."""
+    return [[f"u:{x}" for x in u.unions], [f"g:{x}" for x in u.groups]]
+
+
+def _strikes(kb: KnowledgeBase, u: Understanding, *, use_time: bool = True) -> list[StrikeKey]:
+    """Strikes agreeing with the question's entities and time words, by start (keys: load text with _load)."""
     wins = _windows(u) if use_time else []
-    return [s for s in kb.all("strike")  # type: ignore[misc]
+    keys: list[StrikeKey] = kb.catalog("strike").select(any_of=_entities(u), windows=wins)
+    return [s for s in keys
             if _agree(u, s.unions, s.staff_groups, s.nations) and _in_windows(s.start.first, s.end.last, wins)]
+
+
+def _load(kb: KnowledgeBase, kind: str, keys: list) -> list:
+    """The full records (summaries, sources) of the chosen keys, in the same order."""
+    return kb.get_many(kind, [k.id for k in keys])
 
 
 # ---- intent handlers ------------------------------------------------------------------------------------------
 
 
-def _pick_strikes(strikes: list[Strike], u: Understanding, now: datetime) -> tuple[list[Strike], str]:
+def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime) -> tuple[list[StrikeKey], str]:
     """Apply the question's order word (next / last / first / longest) relative to `now`."""
     held = [s for s in strikes if s.status != "called_off"] or strikes
     ordered = sorted(held, key=lambda s: s.start.first)
@@ -314,9 +330,9 @@ def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
         return None
     chosen, mode = _pick_strikes(strikes, u, now)
     if mode in ("next", "this_week") and not chosen:
-        past = [s for s in strikes if s.start.first <= now]
+        past = _load(kb, "strike", [s for s in strikes if s.start.first <= now][-1:])
         text = C.nothing_upcoming(kb, u, past[-1] if past else None, now, this_week=mode == "this_week")
-        return Result("next_strike", [past[-1]] if past else [], 0.8, text)
+        return Result("next_strike", past, 0.8, text)
     if not chosen:
         return None
     if len(chosen) > 4:
@@ -325,13 +341,14 @@ def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     if mode == "all" and len(chosen) > 1 and not (u.has_when() or u.unions or u.groups):
         score = 0.5  # an unqualified "when are the strikes" is not answered with an arbitrary list
     intent = {"next": "next_strike", "this_week": "next_strike", "longest": "comparison"}.get(mode, "strike_dates")
-    return Result(intent, list(chosen), score, C.strikes_text(kb, chosen, u, now, mode))
+    chosen = _load(kb, "strike", chosen)
+    return Result(intent, chosen, score, C.strikes_text(kb, chosen, u, now, mode))
 
 
-def _ballots(kb: KnowledgeBase, u: Understanding) -> list[Ballot]:
+def _ballots(kb: KnowledgeBase, u: Understanding) -> list[BallotKey]:
     wins = _windows(u)
     out = []
-    for b in kb.all("ballot"):
+    for b in kb.catalog("ballot").select(any_of=_entities(u), windows=wins):
         if b.variant_of:
             continue
         if not _agree(u, (b.union,), (b.staff_group,), b.nations):
@@ -347,7 +364,9 @@ def _ballots(kb: KnowledgeBase, u: Understanding) -> list[Ballot]:
 
 
 def _rank_by_text(u: Understanding, facts: list, text_of) -> list[tuple[float, object]]:  # noqa: ANN001
-    return sorted(((similarity(u.norm, normalise(text_of(f))), f) for f in facts), key=lambda x: -x[0])
+    """`facts` with their similarity (0–100) to the question, best first; ties keep the given order."""
+    scores = similarities(u.norm, [normalised(text_of(f)) for f in facts])
+    return sorted(zip(scores, facts, strict=True), key=lambda x: -x[0])
 
 
 def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
@@ -364,7 +383,7 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     if u.intent == "ballot_deadline" or u.order == "next":
         open_now = [b for b in ballots if b.closes and b.closes.last >= now]
         if open_now:
-            chosen = open_now[:3]
+            chosen = _load(kb, "ballot", open_now[:3])
             return Result("ballot_deadline", chosen, 0.9 if len(chosen) == 1 else 0.8,
                           C.ballots_deadline_text(kb, chosen, now))
         if u.intent == "ballot_deadline" and not u.has_when():
@@ -372,13 +391,15 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
                              (b.closes or b.announced).first <= now),  # type: ignore[union-attr]
                             key=lambda b: (b.closes or b.announced).last)  # type: ignore[union-attr]
             if closed:
-                return Result("ballot_deadline", [closed[-1]], 0.75, C.ballot_closed_text(kb, closed[-1], now))
+                last = _load(kb, "ballot", closed[-1:])
+                return Result("ballot_deadline", last, 0.75, C.ballot_closed_text(kb, last[0], now))
     known = [b for b in ballots if b.result_known_from and b.result_known_from.last <= now and b.outcome]
     known_ids = {b.id for b in known}
     pending = [b for b in ballots if b.id not in known_ids]  # ids, not whole records: O(n) at 100k
     if not known:
         if pending:
-            return Result("ballot_deadline", pending[:2], 0.75, C.ballots_deadline_text(kb, pending[:2], now))
+            first = _load(kb, "ballot", pending[:2])
+            return Result("ballot_deadline", first, 0.75, C.ballots_deadline_text(kb, first, now))
         return None
     if u.order in ("latest", "last", "next") or len(known) == 1:
         chosen = known[-1:]
@@ -386,6 +407,7 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
         ranked = _rank_by_text(u, known, lambda b: f"{b.subject} {b.purpose.replace('_', ' ')}")
         chosen = [b for _s, b in ranked[:3]]
     score = 0.9 if len(chosen) == 1 else 0.78
+    chosen = _load(kb, "ballot", chosen)
     return Result("ballot_result", chosen, score, C.ballots_result_text(kb, chosen, u, now))
 
 
@@ -429,24 +451,29 @@ def handle_offers(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
     return Result("pay_offer", chosen + variants, score, C.offers_text(kb, chosen, variants, now))
 
 
-def _figures_for(kb: KnowledgeBase, strikes: list[Strike], metric: str | tuple[str, ...], now: datetime,
-                 u: Understanding) -> list[Figure]:
-    ids = {s.id for s in strikes}
+def _figures_for(kb: KnowledgeBase, strikes: list[StrikeKey], metric: str | tuple[str, ...], now: datetime,
+                 u: Understanding) -> list[FigureKey]:
+    """Per-strike figures of `metric` measuring any of `strikes`, known at `now`, agreeing with the question's
+    setting and area (keys, in the order of `strikes`)."""
     metrics = (metric,) if isinstance(metric, str) else metric
     if u.nations and "england" not in u.nations:
         return []  # impact figures are NHS England's: never answer a Wales or NI question with them
-    out = []
-    for f in kb.all("figure"):
-        if f.metric not in metrics or f.cumulative or f.as_of.first > now:
-            continue
-        if not (ids & set(f.strike_ids)):
-            continue
-        if u.setting and f.setting != u.setting:
-            continue
-        if f.area.lower() != "england" and f.area.lower() not in u.norm:
-            continue
-        out.append(f)
-    return out
+    out: list[FigureKey] = []
+    cat = kb.catalog("figure")
+    seen: set[str] = set()
+    for s in strikes:
+        for f in cat.referring_to(s.id):
+            if f.id not in seen:
+                seen.add(f.id)
+                out.append(f)
+    out.sort(key=lambda f: f.row)  # curated order, as the sources list them
+    return [f for f in out if _figure_fits(f, metrics, now, u)]
+
+
+def _figure_fits(f: FigureKey, metrics: tuple[str, ...], now: datetime, u: Understanding) -> bool:
+    return (f.metric in metrics and not f.cumulative and f.as_of.first <= now
+            and not (u.setting and f.setting != u.setting)
+            and not (f.area.lower() != "england" and f.area.lower() not in u.norm))
 
 
 def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
@@ -465,96 +492,134 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
     if not strikes:
         return None
     if not u.has_when() and u.order in (None, "last", "latest"):
-        past = [s for s in strikes if s.start.first <= now]
-        with_figs = [s for s in past if _figures_for(kb, [s], metric, now, u)]
-        strikes = with_figs[-1:] if with_figs else []
-    figs = _figures_for(kb, strikes, metric, now, u)
+        # the most recent strike before `now` that has a figure (strikes come in start order)
+        latest = next((s for s in reversed(strikes) if s.start.first <= now and _figures_for(kb, [s], metric, now, u)),
+                      None)
+        strikes = [latest] if latest else []
+    figs = _load(kb, "figure", _figures_for(kb, strikes, metric, now, u))
     if not figs:
         return None
     return Result(u.intent if u.intent != "unknown" else "impact_figure", figs, 0.88,
                   C.figures_text(kb, figs, u, now))
 
 
+class Totals:
+    """Figures of one kind in as-of order (then curated order), with their as-of times for bisecting by `now`."""
+
+    def __init__(self, keys: list[FigureKey]):
+        self.keys = sorted(keys, key=lambda f: (f.as_of.last, f.row))
+        self.times = [f.as_of.last.timestamp() for f in self.keys]
+        self.by_variant: dict[str, list[FigureKey]] = {}
+        for f in self.keys:
+            if f.variant_of:
+                self.by_variant.setdefault(f.variant_of, []).append(f)
+
+    def known_at(self, now: datetime) -> tuple[list[FigureKey], list[float]]:
+        """Keys whose as-of moment is at or before `now`, and their as-of times (POSIX seconds)."""
+        n = bisect_right(self.times, now.timestamp())
+        return self.keys[:n], self.times[:n]
+
+
+def _totals(kb: KnowledgeBase, name: str, keep) -> Totals:  # noqa: ANN001
+    """A cached `Totals` of the figures `keep(key)` accepts (one per KB file version and `name`)."""
+    return kb.cached(("totals", name), lambda: Totals([f for f in kb.catalog("figure").items if keep(f)]))
+
+
 def handle_cumulative(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Running totals of rescheduled appointments: latest known at `now`, after a strike, or when passing N."""
-    cums = sorted((f for f in kb.all("figure") if f.cumulative and f.metric == "appointments_rescheduled"
-                   and f.as_of.last <= now), key=lambda f: f.as_of.last)
+    totals = _totals(kb, "cumulative", lambda f: f.cumulative and f.metric == "appointments_rescheduled")
+    cums, times = totals.known_at(now)
     if u.setting:
-        cums = [f for f in cums if f.setting == u.setting]
+        pairs = [(f, t) for f, t in zip(cums, times, strict=True) if f.setting == u.setting]
+        cums, times = [f for f, _t in pairs], [t for _f, t in pairs]
     if not cums:
         return None
     if u.threshold and re.search(r"\b(pass|passed|reach|reached|top|topped|exceed\w*|hit)\b", u.norm):
-        over = [f for f in cums if f.value >= u.threshold and f.qualifier in ("exact", "more_than", "at_least")]
-        if not over:
-            return Result("cumulative_total", [cums[-1]], 0.75, C.not_passed_text(kb, cums[-1], u.threshold, now))
-        return Result("cumulative_total", [over[0]], 0.9, C.passed_text(kb, over[0], u.threshold, now))
+        over = next((f for f in cums if f.value >= u.threshold and f.qualifier in ("exact", "more_than", "at_least")),
+                    None)
+        if over is None:
+            last = _load(kb, "figure", cums[-1:])
+            return Result("cumulative_total", last, 0.75, C.not_passed_text(kb, last[0], u.threshold, now))
+        first = _load(kb, "figure", [over])
+        return Result("cumulative_total", first, 0.9, C.passed_text(kb, first[0], u.threshold, now))
     anchor = cums[-1]
     if u.has_when() or u.groups or u.unions:
         strikes = _strikes(kb, u)
         if strikes and u.has_when():
-            ids = {s.id for s in strikes}
-            tied = [f for f in cums if ids & set(f.strike_ids)]
-            end = max(s.end.last for s in strikes)
-            after = [f for f in cums if f.as_of.last >= end]
-            pick = tied or after
-            if not pick:
+            in_cums = {f.id for f in cums}
+            cat = kb.catalog("figure")
+            tied_ids = {f.id for s in strikes for f in cat.referring_to(s.id) if f.id in in_cums}
+            tied = [f for f in cums if f.id in tied_ids] if tied_ids else []
+            end = max(s.end.last for s in strikes).timestamp()
+            after = next((f for f in cums if f.as_of.last.timestamp() >= end), None)
+            if not tied and after is None:
                 return None
-            anchor = pick[-1] if tied else pick[0]
-    group = _same_release(cums, anchor)
-    newer = [f for f in cums if f.as_of.last > anchor.as_of.last and f.setting == anchor.setting][-1:]
-    return Result("cumulative_total", group, 0.88, C.cumulative_text(kb, group, newer, u, now))
+            anchor = tied[-1] if tied else after  # type: ignore[assignment]
+    group = _load(kb, "figure", _same_release(cums, times, totals, anchor))
+    newer = next((f for f in reversed(cums) if f.as_of.last > anchor.as_of.last and f.setting == anchor.setting),
+                 None)
+    newer_full = _load(kb, "figure", [newer] if newer else [])
+    return Result("cumulative_total", group, 0.88, C.cumulative_text(kb, group, newer_full, u, now))
 
 
-def _same_release(cums: list[Figure], anchor: Figure) -> list[Figure]:
-    """The anchor's release: totals published within 10 days of it, and every other source's version of them
-    (`variant_of`), headline first (acute, exact)."""
-    near = [f for f in cums if abs((f.as_of.last - anchor.as_of.last).days) <= 10]
+def _same_release(cums: list[FigureKey], times: list[float], totals: Totals, anchor: FigureKey) -> list[FigureKey]:
+    """The anchor's release: totals published from 10 days before it to 10 days after (whole days), and every
+    other source's version of them (`variant_of`), headline first (acute, exact). `times` are the as-of
+    POSIX seconds of `cums`."""
+    t = anchor.as_of.last.timestamp()
+    lo, hi = bisect_left(times, t - 10 * 86400), bisect_left(times, t + 11 * 86400)
+    near = cums[lo:hi]
     ids = {f.id for f in near} | {f.variant_of for f in near if f.variant_of}
-    near += [f for f in cums if f not in near and (f.variant_of in ids or f.id in ids)]
-    near.sort(key=lambda f: (f.variant_of != "", f.setting != "acute", f.qualifier != "exact",
-                             -f.as_of.last.timestamp()))
-    return near
+    extra_ids = {f.id for i in ids for f in totals.by_variant.get(i, [])} | ids
+    extra_ids -= {f.id for f in near}
+    if extra_ids:
+        near = near + [f for f in cums if f.id in extra_ids]
+    return sorted(near, key=lambda f: (f.variant_of != "", f.setting != "acute", f.qualifier != "exact",
+                                       -f.as_of.last.timestamp()))
 
 
 def handle_cost(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Cost estimates of the action, as known at `now`."""
-    figs = sorted((f for f in kb.all("figure") if f.metric == "cost" and f.as_of.last <= now),
-                  key=lambda f: f.as_of.last)
+    figs = _load(kb, "figure", _totals(kb, "cost", lambda f: f.metric == "cost").known_at(now)[0][-3:])
     if not figs:
         return None
-    return Result("impact_figure", figs[-3:], 0.8, C.figures_text(kb, figs[-3:], u, now))
+    return Result("impact_figure", figs, 0.8, C.figures_text(kb, figs, u, now))
 
 
 def handle_comparison(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Superlatives: the longest strike, the strike with the most rescheduled appointments."""
     if u.order == "longest":
         return handle_strikes(kb, u, now)
-    figs = [f for f in kb.all("figure") if f.metric == "appointments_rescheduled" and not f.cumulative
-            and f.setting == "acute" and f.as_of.last <= now and f.area == "England" and f.strike_ids]
-    strikes = {s.id for s in _strikes(kb, u)}
-    figs = [f for f in figs if strikes & set(f.strike_ids)]
-    if not figs:
+    biggest = kb.cached("most_appointments", lambda: sorted(
+        (f for f in kb.catalog("figure").items if f.metric == "appointments_rescheduled" and not f.cumulative
+         and f.setting == "acute" and f.area == "England" and f.strike_ids), key=lambda f: (-f.value, f.row)))
+    anything = not (u.unions or u.groups or u.nations or u.has_when())
+    strikes = set() if anything else {s.id for s in _strikes(kb, u)}
+    best = next((f for f in biggest if f.as_of.last <= now and (anything or strikes & set(f.strike_ids))), None)
+    if best is None:
         return None
-    best = max(figs, key=lambda f: f.value)
-    return Result("comparison", [best], 0.85, C.figures_text(kb, [best], u, now, lead="The most disruptive"))
+    full = _load(kb, "figure", [best])
+    return Result("comparison", full, 0.85, C.figures_text(kb, full, u, now, lead="The most disruptive"))
 
 
 def handle_statements(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Who said what (paraphrased), known at `now`."""
     wins = _windows(u)
-    st = [s for s in kb.all("statement") if s.date.first <= now and _in_windows(s.date.first, s.date.last, wins)]
     if u.speaker_hits:
-        st = [s for s in st if s.speaker in u.speaker_hits]
+        labels = [f"s:{x}" for x in u.speaker_hits]
     elif u.unions or u.bodies:
-        st = [s for s in st if s.organisation in (u.unions | u.bodies)]
+        labels = [f"u:{x}" for x in u.unions | u.bodies]
     else:
         return None
+    st = [s for s in kb.catalog("statement").select(any_of=[labels], windows=wins)
+          if s.date.first <= now and _in_windows(s.date.first, s.date.last, wins)]
     if not st:
         return None
     st.sort(key=lambda s: s.date.last)
     if len(st) > 2:
         ranked = _rank_by_text(u, st, lambda s: s.paraphrase)
         st = [s for _x, s in ranked[:2]]
+    st = _load(kb, "statement", st)
     return Result("statement", st, 0.85 if len(st) == 1 else 0.78, C.statements_text(kb, st))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -58,8 +59,9 @@ def _london(d: date, t: time) -> datetime:
     return datetime.combine(d, t, tzinfo=LONDON).astimezone(UTC)
 
 
+@lru_cache(maxsize=65536)
 def parse_partial(text: str) -> PartialDate:
-    """Parse a curated date of any precision.
+    """Parse a curated date of any precision (memoised: PartialDate is immutable, so equal texts share one).
 
     Args: text like "2023", "2023-04", "2023-04-14", "2023-04-14T09:00" (London wall time) or
     "2023-04-14T09:00+01:00". Returns a PartialDate. Raises DateParseError on anything else

@@ -226,7 +226,7 @@ def ballots_result_text(kb: KnowledgeBase, ballots: list[Ballot], u, now: dateti
             line += f" The union's leadership had recommended members {b.recommendation} it."
         elif b.recommendation == "none":
             line += " The union's leadership made no recommendation."
-        for v in (x for x in kb.all("ballot") if x.variant_of == b.id):
+        for v in kb.get_many("ballot", [x.id for x in kb.catalog("ballot").referring_to(b.id)]):
             if v.turnout_pct is not None and v.turnout_pct != b.turnout_pct:
                 line += f" {v.source.publisher} reported turnout as {fmt_pct(v.turnout_pct)}."
             if v.outcome_pct is not None and v.outcome_pct != b.outcome_pct:
@@ -367,11 +367,7 @@ def _stale():  # noqa: ANN202
 
 def coverage_years(kb: KnowledgeBase) -> tuple[int, int]:
     """First and last year with facts (strike starts and figure as-of dates)."""
-    def load() -> tuple[int, int]:
-        years = [s.start.local_first.year for s in kb.all("strike")]
-        years += [f.as_of.local_first.year for f in kb.all("figure")]
-        return (min(years), max(years)) if years else (2022, 2025)
-    return kb.cached("coverage_years", load)
+    return kb.cached("coverage_years", lambda: kb.year_range() or (2022, 2025))
 
 
 def help_text(kb: KnowledgeBase) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.catalog import BallotKey, Catalog, FigureKey, StatementKey, StrikeKey
 from bot.clock import PartialDate, parse_partial
 from bot.models import (
     Ballot,
@@ -29,6 +30,7 @@ from bot.models import (
     Strike,
 )
 
+BY_ID_CACHE = 20_000  # full records kept per kind by get_many
 KINDS = ("strike", "ballot", "offer", "figure", "statement", "faq")
 TABLE_OF = {"strike": "strikes", "ballot": "ballots", "offer": "offers", "figure": "figures",
             "statement": "statements", "faq": "faqs"}
@@ -209,9 +211,12 @@ class KnowledgeBase:
         return found[0]
 
     def get_many(self, kind: str, ids: Iterable[str]) -> list[Fact]:
-        """Facts of one kind by id, in the order given (missing ids are skipped). Cached per file version."""
+        """Facts of one kind by id, in the order given (missing ids are skipped). Cached per file version, up to
+        BY_ID_CACHE records a kind (then the cache starts again), so memory stays bounded at any KB size."""
         ids = list(dict.fromkeys(ids))
         cache = self.cached(("by_id", kind), dict)
+        if len(cache) > BY_ID_CACHE:
+            cache.clear()
         todo = [i for i in ids if i not in cache]
         for chunk in range(0, len(todo), 500):
             part = todo[chunk:chunk + 500]
@@ -219,6 +224,73 @@ class KnowledgeBase:
             for r in self._rows(f"SELECT * FROM {TABLE_OF[kind]} WHERE id IN ({marks})", part):
                 cache[r["id"]] = self._make(kind, r)
         return [cache[i] for i in ids if i in cache]
+
+    # ---- selection keys (see bot.catalog) ---------------------------------------------------------------------
+    def _tuple(self, text: str | None) -> tuple[str, ...]:
+        """`_split`, with equal id lists shared across keys (there are few distinct ones)."""
+        pool = self.cached("id_tuples", dict)
+        key = text or ""
+        got = pool.get(key)
+        if got is None:
+            got = pool[key] = _split(key)
+        return got
+
+    def catalog(self, kind: str) -> Catalog:
+        """The selection index for 'strike', 'ballot', 'figure' or 'statement' (cached per file version).
+
+        Entities are labelled 'u:<organisation id>' and 'g:<staff group id>'; a figure refers to its strike ids,
+        a ballot to the ballot it is a variant of. Raises KeyError for another kind."""
+        return self.cached(("catalog", kind), {"strike": self._strike_catalog, "ballot": self._ballot_catalog,
+                                               "figure": self._figure_catalog,
+                                               "statement": self._statement_catalog}[kind])
+
+    def _strike_catalog(self) -> Catalog[StrikeKey]:
+        t = self._tuple
+        keys = (StrikeKey(r[0], t(r[1]), t(r[2]), t(r[3]), parse_partial(r[4]), parse_partial(r[5]), r[6], r[7])
+                for r in self._conn().execute("SELECT id, unions, staff_groups, nations, start_text, end_text, "
+                                              "duration_hours, status FROM strikes"))
+        return Catalog(keys, lambda k: (k.start.first, k.end.last),
+                       lambda k: [*(f"u:{x}" for x in k.unions), *(f"g:{x}" for x in k.staff_groups)])
+
+    def _ballot_catalog(self) -> Catalog[BallotKey]:
+        def span(k: BallotKey) -> tuple:
+            first, last = (k.opens or k.closes or k.announced), (k.announced or k.closes or k.opens)
+            return (first.first if first else None, last.last if last else None)
+
+        keys = (BallotKey(r[0], r[1], r[2], self._tuple(r[3]), r[4], r[5], _pd(r[6]), _pd(r[7]), _pd(r[8]),
+                          r[9] or "", r[10] or "")
+                for r in self._conn().execute("SELECT id, union_id, staff_group, nations, purpose, subject, "
+                                              "opens_text, closes_text, announced_text, outcome, variant_of "
+                                              "FROM ballots"))
+        return Catalog(keys, span, lambda k: (f"u:{k.union}", f"g:{k.staff_group}"),
+                       lambda k: (k.variant_of,) if k.variant_of else ())
+
+    def _figure_catalog(self) -> Catalog[FigureKey]:
+        keys = (FigureKey(r[0], r[1], r[2], r[3], r[4], r[5], self._tuple(r[6]), bool(r[7]), r[8] or "",
+                          parse_partial(r[9]), r[10])
+                for r in self._conn().execute("SELECT id, metric, value, qualifier, setting, area, strike_ids, "
+                                              "cumulative, variant_of, as_of_text, rowid FROM figures"))
+        return Catalog(keys, lambda k: (k.as_of.first, k.as_of.last), lambda k: (f"m:{k.metric}",),
+                       lambda k: k.strike_ids)
+
+    def _statement_catalog(self) -> Catalog[StatementKey]:
+        keys = (StatementKey(r[0], r[1], r[2] or "", parse_partial(r[3]), r[4])
+                for r in self._conn().execute("SELECT id, speaker, organisation, date_text, paraphrase "
+                                              "FROM statements"))
+        return Catalog(keys, lambda k: (k.date.first, k.date.last),
+                       lambda k: (f"s:{k.speaker}", *((f"u:{k.organisation}",) if k.organisation else ())))
+
+    def speaker_names(self) -> list[str]:
+        """Every distinct statement speaker, as curated (e.g. 'Pat Cullen; Sara Gorton')."""
+        return [r[0] for r in self._conn().execute("SELECT DISTINCT speaker FROM statements ORDER BY speaker")]
+
+    def year_range(self) -> tuple[int, int] | None:
+        """First and last Europe/London year of strike starts and figure as-of dates, or None when empty."""
+        rows = self._conn().execute("SELECT min(start_text), max(start_text) FROM strikes UNION ALL "
+                                    "SELECT min(as_of_text), max(as_of_text) FROM figures").fetchall()
+        texts = [t for r in rows for t in r if t]
+        years = [parse_partial(t).local_first.year for t in texts]
+        return (min(years), max(years)) if years else None
 
     # ---- search -----------------------------------------------------------------------------------------------
     def search(self, terms: Iterable[str], *, kinds: Iterable[str] = (), limit: int = 40) -> list[tuple[str, str, float]]:

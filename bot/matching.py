@@ -8,6 +8,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process, utils
 
@@ -146,6 +147,23 @@ def similarity(a: str, b: str) -> float:
     """0–100 similarity of two normalised texts: rapidfuzz token_set_ratio (shared words) blended with
     token_sort_ratio (which penalises words only one side has, e.g. 'not … in Wales')."""
     return 0.5 * fuzz.token_set_ratio(a, b) + 0.5 * fuzz.token_sort_ratio(a, b)
+
+
+@lru_cache(maxsize=65536)
+def normalised(text: str) -> str:
+    """`normalise(text)`, memoised: curated texts are ranked again and again against new questions."""
+    return normalise(text)
+
+
+def similarities(query: str, texts: list[str]) -> list[float]:
+    """`similarity(query, t)` for every t in `texts` (normalised), in order, scored in rapidfuzz's C loop."""
+    if not texts:
+        return []
+    out = [0.0] * len(texts)
+    for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio):
+        for _text, score, i in process.extract(query, texts, scorer=scorer, processor=None, limit=None):
+            out[i] += 0.5 * score
+    return out
 
 
 def best_matches(query: str, choices: dict[object, str], *, limit: int = 5,
