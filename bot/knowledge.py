@@ -293,19 +293,72 @@ class KnowledgeBase:
         return (min(years), max(years)) if years else None
 
     # ---- search -----------------------------------------------------------------------------------------------
-    def search(self, terms: Iterable[str], *, kinds: Iterable[str] = (), limit: int = 40) -> list[tuple[str, str, float]]:
+    def search(self, terms: Iterable[str], *, kinds: Iterable[str] = (), limit: int = 40,
+               max_postings: int | None = None) -> list[tuple[str, str, float]]:
         """FTS5 bm25 search for any of `terms` (plain words; quoted here, so user text can never inject
-        FTS syntax). Returns [(kind, fact_id, bm25)] best first (bm25: lower is better)."""
-        words = [w for w in dict.fromkeys(re.findall(r"[a-z0-9]+", " ".join(terms).lower())) if len(w) > 1]
+        FTS syntax). Returns [(kind, fact_id, bm25)] best first (bm25: lower is better).
+
+        `max_postings` bounds the work at any KB size: the words are taken rarest first (by how many documents
+        hold them) while their document counts add up to at most this; common words ('the', 'strike') then
+        drop out, as they add little to bm25. If even the rarest word is more common, its first `limit`
+        matches come back unranked. None = every word (up to 32)."""
+        words = [w for w in dict.fromkeys(re.findall(r"[a-z0-9]+", " ".join(terms).lower())) if len(w) > 1][:32]
+        ranked = True
+        if words and max_postings is not None:
+            words, ranked = self._rarest(words, max_postings)
         if not words:
             return []
-        match = " OR ".join(f'"{w}"' for w in words[:32])
+        match = " OR ".join(f'"{w}"' for w in words)
         kinds = tuple(kinds)
         where = f" AND d.kind IN ({','.join('?' * len(kinds))})" if kinds else ""
         sql = ("SELECT d.kind, d.fact_id, bm25(docs_fts, 4.0, 1.0) AS rank FROM docs_fts "
                "JOIN docs d ON d.rowid = docs_fts.rowid WHERE docs_fts MATCH ?" + where +
-               " ORDER BY rank LIMIT ?")
+               (" ORDER BY rank" if ranked else "") + " LIMIT ?")
         return [(r["kind"], r["fact_id"], r["rank"]) for r in self._rows(sql, (match, *kinds, limit))]
+
+    def _rarest(self, words: list[str], max_postings: int) -> tuple[list[str], bool]:
+        """The rarest of `words` whose document counts sum to <= max_postings (at least one word), and whether
+        that sum fits (False = the single rarest word alone is over). Words no document holds are dropped."""
+        counts = self.document_counts(words)
+        present = sorted((w for w in words if counts.get(w)), key=lambda w: counts[w])
+        chosen: list[str] = []
+        total = 0
+        for w in present:
+            if chosen and total + counts[w] > max_postings:
+                break
+            chosen.append(w)
+            total += counts[w]
+        return chosen, total <= max_postings
+
+    def document_counts(self, words: list[str]) -> dict[str, int]:
+        """How many search documents hold each word (after FTS5's porter stemming). The term counts are read
+        once per file version (fts5vocab); words are stemmed by the same tokenizer in a TEMP FTS5 table."""
+        vocab: dict[str, int] = self.cached("fts_vocab", lambda: dict(self._conn().execute(
+            "SELECT term, doc FROM temp.docs_vocab").fetchall()) if self._temp_search_tables() else {})
+        stems: dict[str, str] = self.cached("fts_stems", dict)
+        todo = [w for w in words if w not in stems]
+        if todo and self._temp_search_tables():
+            conn = self._conn()
+            conn.execute("DELETE FROM temp.query_terms")
+            conn.executemany("INSERT INTO temp.query_terms(rowid, t) VALUES (?, ?)", list(enumerate(todo)))
+            for i, stem in conn.execute("SELECT doc, term FROM temp.query_vocab"):
+                stems[todo[i]] = stem
+            if len(stems) > 50_000:
+                stems.clear()
+        return {w: vocab.get(stems.get(w, ""), 0) for w in words}
+
+    def _temp_search_tables(self) -> bool:
+        """Create this connection's TEMP helpers for `document_counts` (read-only files allow TEMP tables)."""
+        conn = self._conn()
+        if getattr(self._local, "temp_ready", None) is conn:
+            return True
+        conn.executescript(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.docs_vocab USING fts5vocab(main, docs_fts, row);"
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_terms USING fts5(t, "
+            "tokenize = 'porter unicode61 remove_diacritics 2');"
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_vocab USING fts5vocab(temp, query_terms, instance);")
+        self._local.temp_ready = conn
+        return True
 
     def docs(self, kind: str, *, unions: Iterable[str] = (), groups: Iterable[str] = (),
              first_before: str | None = None, last_after: str | None = None, metric: str | None = None,
@@ -339,11 +392,14 @@ class KnowledgeBase:
         return self._rows(" ".join(sql), params)
 
     def doc_rows(self, keys: Iterable[tuple[str, str]]) -> list[dict]:
-        """Index rows for (kind, fact_id) pairs."""
-        out = []
-        for kind, fid in keys:
-            out += self._rows("SELECT * FROM docs WHERE kind = ? AND fact_id = ?", (kind, fid))
-        return out
+        """Index rows for (kind, fact_id) pairs, in the order given (one query)."""
+        keys = list(keys)
+        if not keys:
+            return []
+        where = " OR ".join("(kind = ? AND fact_id = ?)" for _ in keys)
+        rows = {(r["kind"], r["fact_id"]): r for r in self._rows(f"SELECT * FROM docs WHERE {where}",
+                                                                   [x for k in keys for x in k])}
+        return [rows[k] for k in keys if k in rows]
 
     # ---- summaries --------------------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
