@@ -287,8 +287,8 @@ def _strikes(kb: KnowledgeBase, u: Understanding, *, use_time: bool = True) -> l
     """Strikes agreeing with the question's entities and time words, by start (keys: load text with _load)."""
     wins = _windows(u) if use_time else []
     keys: list[StrikeKey] = kb.catalog("strike").select(any_of=_entities(u), windows=wins)
-    return [s for s in keys
-            if _agree(u, s.unions, s.staff_groups, s.nations) and _in_windows(s.start.first, s.end.last, wins)]
+    # the catalog matched unions, groups and windows exactly (as _agree and _in_windows would); nations here
+    return [s for s in keys if u.nations & set(s.nations)] if u.nations else keys
 
 
 def _load(kb: KnowledgeBase, kind: str, keys: list) -> list:
@@ -299,28 +299,45 @@ def _load(kb: KnowledgeBase, kind: str, keys: list) -> list:
 # ---- intent handlers ------------------------------------------------------------------------------------------
 
 
-def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime) -> tuple[list[StrikeKey], str]:
-    """Apply the question's order word (next / last / first / longest) relative to `now`."""
-    held = [s for s in strikes if s.status != "called_off"] or strikes
-    ordered = sorted(held, key=lambda s: s.start.first)
+def _start_ts(s: StrikeKey) -> float:
+    return s.start.first.timestamp()
+
+
+def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime,
+                  max_span: float) -> tuple[list[StrikeKey], str]:
+    """Apply the question's order word (next / last / first / longest) relative to `now`.
+
+    `strikes` are in start order (as `_strikes` returns them); `max_span` is the longest strike's span in
+    seconds, so the search for a strike still running at `now` can start by bisection instead of a scan.
+    Strikes called off are skipped unless every candidate was called off."""
+    every_called_off = not any(s.status != "called_off" for s in strikes)
+
+    def held(s: StrikeKey) -> bool:
+        return every_called_off or s.status != "called_off"
+
     if u.order == "longest":
-        best = max(held, key=lambda s: s.duration_hours or 0)
-        return [best], "longest"
+        return [max((s for s in strikes if held(s)), key=lambda s: s.duration_hours or 0)], "longest"
     if u.order == "first":
-        return ordered[:1], "first"
+        return [next(s for s in strikes if held(s))], "first"
     if u.order in ("last", "latest"):
-        past = [s for s in ordered if s.start.first <= now]
-        return past[-1:], "last"
+        upto_now = bisect_right(strikes, now.timestamp(), key=_start_ts)
+        return [s for s in reversed(strikes[:upto_now]) if held(s)][:1], "last"
     future_words = re.search(r"\b(next|upcoming|will|when is|when are|going to|planned|coming)\b", u.norm)
     if u.order == "next" or (future_words and not u.has_when()):
+        running = strikes[bisect_left(strikes, now.timestamp() - max_span, key=_start_ts):]
         if u.this_week:
             wk_start = (now.astimezone(LONDON) - timedelta(days=now.astimezone(LONDON).weekday())).replace(
                 hour=0, minute=0, second=0, microsecond=0)
-            wk_end = wk_start + timedelta(days=7)
-            return [s for s in ordered if s.end.last >= now and s.start.first < wk_end.astimezone(UTC)], "this_week"
-        upcoming = [s for s in ordered if s.end.last >= now]
-        return upcoming[:1], "next"
-    return ordered, "all"
+            wk_end = wk_start.astimezone(UTC) + timedelta(days=7)
+            week = []
+            for s in running:
+                if s.start.first >= wk_end:
+                    break
+                if held(s) and s.end.last >= now:
+                    week.append(s)
+            return week, "this_week"
+        return [s for s in running if held(s) and s.end.last >= now][:1], "next"
+    return [s for s in strikes if held(s)], "all"
 
 
 def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
@@ -328,9 +345,12 @@ def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     strikes = _strikes(kb, u)
     if not strikes:
         return None
-    chosen, mode = _pick_strikes(strikes, u, now)
+    if u.order == "longest" and len(strikes) == len(kb.catalog("strike")):
+        strikes = kb.cached("longest_strike", lambda: _pick_strikes(strikes, u, now, 0)[0])  # a KB-wide superlative
+    chosen, mode = _pick_strikes(strikes, u, now, kb.catalog("strike").max_span)
     if mode in ("next", "this_week") and not chosen:
-        past = _load(kb, "strike", [s for s in strikes if s.start.first <= now][-1:])
+        started = bisect_right(strikes, now.timestamp(), key=_start_ts)
+        past = _load(kb, "strike", strikes[started - 1:started] if started else [])
         text = C.nothing_upcoming(kb, u, past[-1] if past else None, now, this_week=mode == "this_week")
         return Result("next_strike", past, 0.8, text)
     if not chosen:
@@ -462,10 +482,11 @@ def _figures_for(kb: KnowledgeBase, strikes: list[StrikeKey], metric: str | tupl
     cat = kb.catalog("figure")
     seen: set[str] = set()
     for s in strikes:
-        for f in cat.referring_to(s.id):
-            if f.id not in seen:
-                seen.add(f.id)
-                out.append(f)
+        for m in metrics:
+            for f in cat.referring_to(f"{s.id}|{m}"):
+                if f.id not in seen:
+                    seen.add(f.id)
+                    out.append(f)
     out.sort(key=lambda f: f.row)  # curated order, as the sources list them
     return [f for f in out if _figure_fits(f, metrics, now, u)]
 
@@ -548,7 +569,8 @@ def handle_cumulative(kb: KnowledgeBase, u: Understanding, now: datetime) -> Res
         if strikes and u.has_when():
             in_cums = {f.id for f in cums}
             cat = kb.catalog("figure")
-            tied_ids = {f.id for s in strikes for f in cat.referring_to(s.id) if f.id in in_cums}
+            tied_ids = {f.id for s in strikes for f in cat.referring_to(f"{s.id}|appointments_rescheduled")
+                        if f.id in in_cums}
             tied = [f for f in cums if f.id in tied_ids] if tied_ids else []
             end = max(s.end.last for s in strikes).timestamp()
             after = next((f for f in cums if f.as_of.last.timestamp() >= end), None)
@@ -678,6 +700,11 @@ def answer(question: str, kb: KnowledgeBase, *, now: datetime) -> Answer:
     """
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
+    with kb.pinned():  # one consistent KB file version for the whole answer
+        return _answer(question, kb, now)
+
+
+def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
     u = understand(question or "", kb)
     declined = _out_of_scope(u, kb)
     if declined:

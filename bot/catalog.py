@@ -93,8 +93,9 @@ class Catalog(Generic[K]):
 
     Args: `items` (any order), `span(key) -> (first, last)` (aware datetimes, or None for an undated key),
     `entities(key)` (labels such as 'u:rcn', 'g:nurses'), `refs(key)` (ids the key points at, such as a figure's
-    strike ids). `select` returns a *superset* of the keys agreeing with a question: the caller still applies
-    its exact test, so the catalog can only make the engine faster, never change an answer.
+    strike ids). `select` is exact for labels and windows: a key is returned iff, for every label group, it
+    has one of the labels, and its span overlaps a window (first <= window end and last >= window start).
+    Other tests (nations, status) stay with the caller.
     """
 
     def __init__(self, items: Iterable[K], span: Callable[[K], tuple[datetime | None, datetime | None]],
@@ -112,7 +113,6 @@ class Catalog(Generic[K]):
         self.firsts = [f for f, _l, _k in dated]
         self.lasts = [lst for _f, lst, _k in dated]
         self.max_span = max((lst - f for f, lst, _k in dated), default=0.0)
-        n = len(self.items)
         self.postings: dict[str, set[int]] = {}
         self.referrers: dict[str, list[K]] = {}
         for i, k in enumerate([*self.items, *self.undated]):
@@ -120,7 +120,6 @@ class Catalog(Generic[K]):
                 self.postings.setdefault(label, set()).add(i)
             for ref in refs(k):
                 self.referrers.setdefault(ref, []).append(k)
-        self._all = frozenset(range(n + len(self.undated)))
 
     def __len__(self) -> int:
         return len(self.items) + len(self.undated)
@@ -141,14 +140,13 @@ class Catalog(Generic[K]):
         """Keys having at least one label from every non-empty group in `any_of` (e.g. [unions, groups]) and
         whose span overlaps one of `windows` (none = any time; undated keys only then). Sorted by span start,
         undated last."""
-        pos: set[int] | frozenset[int] = self._in_time(windows) if windows else self._all
-        for labels in any_of:
-            labels = list(labels)
-            if labels:
-                hit: set[int] = set()
-                for label in labels:
-                    hit |= self.postings.get(label, set())
-                pos = hit & pos
+        groups = [g for g in (list(x) for x in any_of) if g]
+        if not windows and not groups:
+            return [*self.items, *self.undated]
+        pos: set[int] | None = self._in_time(windows) if windows else None
+        for labels in groups:
+            hit: set[int] = set().union(*(self.postings.get(label, ()) for label in labels))
+            pos = hit if pos is None else pos & hit
         return [self._at(i) for i in sorted(pos)]
 
     def referring_to(self, ref: str) -> list[K]:

@@ -10,7 +10,8 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -64,8 +65,7 @@ class KnowledgeBase:
         self._fixed = conn
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._version: tuple[int, int] | None = None
-        self._cache: dict[object, object] = {}
+        self._caches: dict[tuple[int, int] | None, dict[object, object]] = {}
 
     # ---- opening --------------------------------------------------------------------------------------------
     @classmethod
@@ -89,16 +89,13 @@ class KnowledgeBase:
     def _conn(self) -> sqlite3.Connection:
         if self._fixed is not None:
             return self._fixed
+        local = self._local
+        if getattr(local, "pinned", False):
+            return local.conn
         try:
             version = self._file_version()
         except FileNotFoundError as exc:
             raise KnowledgeBaseMissing(f"no knowledge base at {self.path}; run `strikebot kb build`") from exc
-        if version != self._version:
-            with self._lock:
-                if version != self._version:
-                    self._version = version
-                    self._cache = {}
-        local = self._local
         if getattr(local, "version", None) != version:
             if getattr(local, "conn", None) is not None:
                 local.conn.close()
@@ -106,7 +103,27 @@ class KnowledgeBase:
             local.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
             local.conn.row_factory = sqlite3.Row
             local.version = version
+            with self._lock:
+                if version not in self._caches:
+                    for old in list(self._caches)[:-1]:  # keep the newest other version for threads still on it
+                        del self._caches[old]
+                    self._caches[version] = {}
         return local.conn
+
+    @contextmanager
+    def pinned(self) -> Iterator[KnowledgeBase]:
+        """Within the block this thread reads the file version it had on entry: one stat per answer instead
+        of one per query, and one consistent version even if a rebuild lands mid-answer. Re-entrant."""
+        local = self._local
+        if getattr(local, "pinned", False) or self._fixed is not None:
+            yield self
+            return
+        self._conn()
+        local.pinned = True
+        try:
+            yield self
+        finally:
+            local.pinned = False
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -122,9 +139,10 @@ class KnowledgeBase:
     def cached(self, key: object, load):  # noqa: ANN001
         """Memoise `load()` under `key` until the file is rebuilt (for derived data such as alias indexes)."""
         self._conn()  # refresh the version first
-        if key not in self._cache:
-            self._cache[key] = load()
-        return self._cache[key]
+        cache = self._caches.setdefault(getattr(self._local, "version", None), {})
+        if key not in cache:
+            cache[key] = load()
+        return cache[key]
 
     # ---- reference tables -------------------------------------------------------------------------------------
     def sources(self) -> dict[str, Source]:
@@ -238,8 +256,9 @@ class KnowledgeBase:
     def catalog(self, kind: str) -> Catalog:
         """The selection index for 'strike', 'ballot', 'figure' or 'statement' (cached per file version).
 
-        Entities are labelled 'u:<organisation id>' and 'g:<staff group id>'; a figure refers to its strike ids,
-        a ballot to the ballot it is a variant of. Raises KeyError for another kind."""
+        Entities are labelled 'u:<organisation id>' and 'g:<staff group id>' ('s:<speaker>' for statements,
+        'm:<metric>' for figures); a figure refers to '<strike id>|<metric>' for each strike it measures, a
+        ballot to the ballot it is a variant of. Raises KeyError for another kind."""
         return self.cached(("catalog", kind), {"strike": self._strike_catalog, "ballot": self._ballot_catalog,
                                                "figure": self._figure_catalog,
                                                "statement": self._statement_catalog}[kind])
@@ -271,7 +290,7 @@ class KnowledgeBase:
                 for r in self._conn().execute("SELECT id, metric, value, qualifier, setting, area, strike_ids, "
                                               "cumulative, variant_of, as_of_text, rowid FROM figures"))
         return Catalog(keys, lambda k: (k.as_of.first, k.as_of.last), lambda k: (f"m:{k.metric}",),
-                       lambda k: k.strike_ids)
+                       lambda k: [f"{sid}|{k.metric}" for sid in k.strike_ids])
 
     def _statement_catalog(self) -> Catalog[StatementKey]:
         keys = (StatementKey(r[0], r[1], r[2] or "", parse_partial(r[3]), r[4])
