@@ -366,20 +366,13 @@ def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
 
 
 def _ballots(kb: KnowledgeBase, u: Understanding) -> list[BallotKey]:
+    """Dated, non-variant ballots agreeing with the question's entities and time words, by close (or
+    announcement, or opening). The catalog matched union, group and windows exactly; nations are checked here.
+    An undated ballot can't be placed in time, so it never answers."""
     wins = _windows(u)
-    out = []
-    for b in kb.catalog("ballot").select(any_of=_entities(u), windows=wins):
-        if b.variant_of:
-            continue
-        if not _agree(u, (b.union,), (b.staff_group,), b.nations):
-            continue
-        first = (b.opens or b.closes or b.announced)
-        last = (b.announced or b.closes or b.opens)
-        if first is None or last is None:
-            continue  # an undated ballot can't be placed in time, so it never answers a dated question
-        if not _in_windows(first.first if first else None, last.last if last else None, wins):
-            continue
-        out.append(b)
+    out = [b for b in kb.catalog("ballot").select(any_of=_entities(u), windows=wins)
+           if not b.variant_of and (b.opens or b.closes or b.announced)
+           and not (u.nations and not (u.nations & set(b.nations)))]
     return sorted(out, key=lambda b: (b.closes or b.announced or b.opens).last)  # type: ignore[union-attr]
 
 

@@ -157,13 +157,12 @@ def normalised(text: str) -> str:
 
 def similarities(query: str, texts: list[str]) -> list[float]:
     """`similarity(query, t)` for every t in `texts` (normalised), in order, scored in rapidfuzz's C loop."""
-    if not texts:
-        return []
-    out = [0.0] * len(texts)
+    unique = list(dict.fromkeys(texts))  # curated texts repeat (ballot subjects); score each once
+    score = dict.fromkeys(unique, 0.0)
     for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio):
-        for _text, score, i in process.extract(query, texts, scorer=scorer, processor=None, limit=None):
-            out[i] += 0.5 * score
-    return out
+        for text, s, _i in process.extract(query, unique, scorer=scorer, processor=None, limit=None):
+            score[text] += 0.5 * s
+    return [score[t] for t in texts]
 
 
 def best_matches(query: str, choices: dict[object, str], *, limit: int = 5,
