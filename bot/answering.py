@@ -38,6 +38,7 @@ MIN_SCORE = 0.62  # best candidate must reach this
 MIN_MARGIN = 0.06  # and beat the runner-up (a different answer) by this much
 FAQ_MIN = 0.72  # FAQ / free-text path: similarity needed when no structured intent applies
 STALE_AFTER = timedelta(days=90)
+MAX_FIGURES = 8  # figures listed in one reply; a question matching more (a whole year) is told how to narrow it
 
 KIND_WORDS = {
     "ballot": r"\b(ballot\w*|vote\w*|voting|poll|referendum|consultation|turnout|mandate|accept\w*|reject\w*|"
@@ -510,11 +511,12 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
         latest = next((s for s in reversed(strikes) if s.start.first <= now and _figures_for(kb, [s], metric, now, u)),
                       None)
         strikes = [latest] if latest else []
-    figs = _load(kb, "figure", _figures_for(kb, strikes, metric, now, u))
+    keys = sorted(_figures_for(kb, strikes, metric, now, u), key=C.figure_rank)
+    figs = _load(kb, "figure", keys[:MAX_FIGURES])
     if not figs:
         return None
     return Result(u.intent if u.intent != "unknown" else "impact_figure", figs, 0.88,
-                  C.figures_text(kb, figs, u, now))
+                  C.figures_text(kb, figs, u, now, more=len(keys) - len(figs)))
 
 
 class Totals:

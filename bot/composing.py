@@ -295,14 +295,24 @@ def figure_line(kb: KnowledgeBase, f: Figure) -> str:
             f"(as of {fmt_partial(f.as_of, weekday=False)}; {f.source.publisher}).")
 
 
-def figures_text(kb: KnowledgeBase, figs: list[Figure], u, now: datetime, *, lead: str = "") -> str:  # noqa: ANN001
-    """Per-strike figures, the headline first (acute, exact, England), others each with scope and source."""
-    figs = sorted(figs, key=lambda f: (f.variant_of != "", f.setting != "acute", f.qualifier != "exact",
-                                       f.area != "England", -f.value))
+def figure_rank(f) -> tuple:  # noqa: ANN001
+    """Sort key for listing figures (a Figure or its catalog key): the headline first, i.e. the main source's
+    version, acute trusts, an exact count, England, then the largest value."""
+    return (f.variant_of != "", f.setting != "acute", f.qualifier != "exact", f.area != "England", -f.value)
+
+
+def figures_text(kb: KnowledgeBase, figs: list[Figure], u, now: datetime, *, lead: str = "",  # noqa: ANN001
+                 more: int = 0) -> str:
+    """Per-strike figures, the headline first (acute, exact, England), others each with scope and source;
+    `more` = how many further matching figures were left out (the reply says so and how to narrow)."""
+    figs = sorted(figs, key=figure_rank)
     head, rest = figs[0], figs[1:]
     text = (f"{lead}: " if lead else "") + figure_line(kb, head)
     if rest:
         text += "\nAlso reported:\n" + "\n".join(f"• {figure_line(kb, f)}" for f in rest)
+    if more > 0:
+        text += (f"\n…and {more} more figure{'s' if more != 1 else ''} for other strikes or settings in that "
+                 "period. Name the strike (month and union or staff group) to see its figures.")
     return text + sources_block(list(figs))
 
 
