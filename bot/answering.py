@@ -713,7 +713,7 @@ def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
     return Answer(
         status="answered", text=text, confidence=round(min(result.score, 1.0), 3), intent=result.intent,
         matched=Match(C.kind_of(primary), primary.id, result.score * 100) if primary else None,
-        sources=C.sources_of(facts), facts=facts, as_of=C.as_of_text(facts),
+        sources=C.sources_of(facts, now), facts=facts, as_of=C.as_of_text(facts),
     )
 
 

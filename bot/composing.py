@@ -18,6 +18,7 @@ from bot.clock import (
     fmt_partial,
     fmt_pct,
     fmt_range,
+    parse_partial,
 )
 from bot.knowledge import KnowledgeBase
 from bot.models import NATION_NAMES, Ballot, Fact, Faq, Figure, Offer, Source, Statement, Strike
@@ -56,11 +57,28 @@ def kind_of(fact: Fact | None) -> str:
             Faq: "faq"}.get(type(fact), "unknown")
 
 
-def sources_of(facts: list[Fact]) -> list[Source]:
-    """Primary sources of the facts shown, first seen first, without repeats."""
+def published_by(s: Source, now: datetime | None) -> bool:
+    """True when source `s` had surely been published at `now` (None = any time): a dated source on or before
+    that Europe/London day; one dated only by month or year once that whole month or year had passed."""
+    if now is None:
+        return True
+    try:
+        p = parse_partial(s.published)
+    except ValueError:
+        return True
+    return (p.first if p.precision in ("day", "minute") else p.last) <= now
+
+
+def sources_of(facts: list[Fact], now: datetime | None = None) -> list[Source]:
+    """Sources of the facts shown, first seen first, without repeats: each fact's primary source, or, when
+    that was published after `now` (a `--now` question about the past), the first of its other sources
+    already published then; the primary stays when none was. Plus any leadership-recommendation source."""
     seen: dict[str, Source] = {}
     for f in facts:
-        for s in (getattr(f, "source", None), getattr(f, "recommendation_source", None)):
+        main = getattr(f, "source", None)
+        if main is not None and not published_by(main, now):
+            main = next((s for s in getattr(f, "other_sources", ()) if published_by(s, now)), main)
+        for s in (main, getattr(f, "recommendation_source", None)):
             if s is not None and s.id not in seen:
                 seen[s.id] = s
     return list(seen.values())
@@ -77,13 +95,15 @@ def cite(s: Source) -> str:
     return f'{s.publisher}, "{s.title}", {fmt_curated(s.published)} — {s.url}'
 
 
-def sources_block(facts: list[Fact]) -> str:
-    """'Source: …' lines for the facts shown."""
-    srcs = sources_of(facts)
+def sources_block(facts: list[Fact], now: datetime | None = None) -> str:
+    """'Source: …' lines for the facts shown, as known at `now` (see `sources_of`); a source published after
+    `now` (no earlier one was curated) is marked so."""
+    srcs = sources_of(facts, now)
     if not srcs:
         return ""
     label = "Source" if len(srcs) == 1 else "Sources"
-    return f"\n{label}: " + "; ".join(cite(s) for s in srcs)
+    return f"\n{label}: " + "; ".join(
+        cite(s) + ("" if published_by(s, now) else " (published after the date asked about)") for s in srcs)
 
 
 def value_text(f: Figure) -> str:
@@ -125,8 +145,6 @@ def span(a: PartialDate, b: PartialDate) -> str:
 
 
 def _day(p: PartialDate) -> PartialDate:
-    from bot.clock import parse_partial
-
     return parse_partial(p.local_first.strftime("%Y-%m-%d")) if p.precision == "minute" else p
 
 
@@ -143,7 +161,7 @@ def strikes_text(kb: KnowledgeBase, strikes: list[Strike], u, now: datetime, mod
             body += f" That is {fmt_duration(s.start.first - now)} from now."
     else:
         body = f"{lead}:\n" + "\n".join(f"• {strike_line(kb, s)}" for s in strikes)
-    return body + sources_block(list(strikes))
+    return body + sources_block(list(strikes), now)
 
 
 def nothing_upcoming(kb: KnowledgeBase, u, last: Strike | None, now: datetime, *, this_week: bool) -> str:  # noqa: ANN001
@@ -153,7 +171,7 @@ def nothing_upcoming(kb: KnowledgeBase, u, last: Strike | None, now: datetime, *
     text = f"No strike {window} is in my knowledge base"
     text += f" (its figures run to {fmt_partial(newest, weekday=False)})." if newest else "."
     if last:
-        text += f"\nMost recent: {strike_line(kb, last)}" + sources_block([last])
+        text += f"\nMost recent: {strike_line(kb, last)}" + sources_block([last], now)
     return text
 
 
@@ -184,7 +202,7 @@ def ballots_deadline_text(kb: KnowledgeBase, ballots: list[Ballot], now: datetim
         if b.closes and b.closes.last >= now:
             line += f" — {fmt_duration(b.closes.last - now)} from now"
         lines.append(line + ".")
-    return "\n".join(lines) + sources_block(list(ballots))
+    return "\n".join(lines) + sources_block(list(ballots), now)
 
 
 def ballot_closed_text(kb: KnowledgeBase, b: Ballot, now: datetime) -> str:
@@ -194,7 +212,7 @@ def ballot_closed_text(kb: KnowledgeBase, b: Ballot, now: datetime) -> str:
     text = f"No open {_ballot_who(kb, b)} ballot is known. The most recent, on {b.subject}, {when}."
     if b.result_known_from and b.result_known_from.last <= now and b.outcome:
         text += " " + _result_sentence(b)
-    return text + sources_block([b])
+    return text + sources_block([b], now)
 
 
 def _result_sentence(b: Ballot) -> str:
@@ -235,7 +253,7 @@ def ballots_result_text(kb: KnowledgeBase, ballots: list[Ballot], u, now: dateti
         lines.append(line)
         facts.insert(0, b)
     text = "\n".join(("• " + s) if len(lines) > 1 else s for s in lines)
-    return text + sources_block(facts)
+    return text + sources_block(facts, now)
 
 
 def offers_text(kb: KnowledgeBase, offers: list[Offer], variants: list[Offer], now: datetime) -> str:
@@ -252,7 +270,7 @@ def offers_text(kb: KnowledgeBase, offers: list[Offer], variants: list[Offer], n
             line += f" {v.source.publisher} reported it as {_terms(v)}."
         lines.append(line)
     text = "\n".join(("• " + s) if len(lines) > 1 else s for s in lines)
-    return text + sources_block([*offers, *variants])
+    return text + sources_block([*offers, *variants], now)
 
 
 def _terms(o: Offer) -> str:
@@ -313,7 +331,7 @@ def figures_text(kb: KnowledgeBase, figs: list[Figure], u, now: datetime, *, lea
     if more > 0:
         text += (f"\n…and {more} more figure{'s' if more != 1 else ''} for other strikes or settings in that "
                  "period. Name the strike (month and union or staff group) to see its figures.")
-    return text + sources_block(list(figs))
+    return text + sources_block(list(figs), now)
 
 
 def cumulative_text(kb: KnowledgeBase, group: list[Figure], newer: list[Figure], u, now: datetime) -> str:  # noqa: ANN001
@@ -330,20 +348,20 @@ def cumulative_text(kb: KnowledgeBase, group: list[Figure], newer: list[Figure],
         n = newer[0]
         text += (f"\nSuperseded: a newer total of {value_text(n)} (as of "
                  f"{fmt_partial(n.as_of, weekday=False)}, {n.source.publisher}) is also known.")
-    return text + sources_block([*group, *newer])
+    return text + sources_block([*group, *newer], now)
 
 
 def passed_text(kb: KnowledgeBase, f: Figure, threshold: float, now: datetime) -> str:
     """When a running total first passed a threshold."""
     return (f"The running total first passed {fmt_count(threshold)} in the figures published "
             f"{fmt_partial(f.as_of)}: {value_text(f)} appointments rescheduled in {SETTING_TEXT.get(f.setting)}, "
-            f"{f.area}{_strike_context(kb, f)}.") + sources_block([f])
+            f"{f.area}{_strike_context(kb, f)}.") + sources_block([f], now)
 
 
 def not_passed_text(kb: KnowledgeBase, f: Figure, threshold: float, now: datetime) -> str:
     """No known total reaches the threshold."""
     return (f"No total in my knowledge base reaches {fmt_count(threshold)}. The latest known is {value_text(f)} "
-            f"(as of {fmt_partial(f.as_of, weekday=False)}).") + sources_block([f])
+            f"(as of {fmt_partial(f.as_of, weekday=False)}).") + sources_block([f], now)
 
 
 def statements_text(kb: KnowledgeBase, st: list[Statement]) -> str:

@@ -93,3 +93,23 @@ def test_any_text_gives_an_answer_object(real_kb, text: str) -> None:
     a = answer(text, real_kb, now=datetime(2024, 1, 1, tzinfo=UTC))
     assert a.status in ("answered", "no_answer")
     assert a.status == "no_answer" or a.sources
+
+
+def test_now_cites_sources_already_published_then(real_kb) -> None:
+    q = "When is the next RCN strike?"
+    before = answer(q, real_kb, now=parse_now("2023-04-20T10:00"))
+    assert "30 April" in before.text
+    assert [s.id for s in before.sources] == ["itv-2023-04-14-rcn-reject"]  # the ruling of 27 April is not out yet
+    after = answer(q, real_kb, now=parse_now("2023-04-28T10:00"))
+    assert [s.id for s in after.sources] == ["huffpost-2023-04-27-high-court"]
+    unite = answer("When does the Unite ballot on the NHS pay offer close?", real_kb,
+                   now=parse_now("2023-04-20T10:00"))
+    assert "telegraph-2023-04-28-unite-reject" not in [s.id for s in unite.sources]
+    assert "28 April 2023" in unite.text
+
+
+def test_year_question_lists_at_most_eight_figures(real_kb) -> None:
+    a = answer("How many appointments were rescheduled in 2023?", real_kb, now=NOW)
+    assert a.status == "answered" and "196,225" in a.text
+    assert len(a.facts) == 8 and a.text.count("\n• ") == 7
+    assert "…and 24 more figures" in a.text
