@@ -91,12 +91,15 @@ def send_due(kb: KnowledgeBase, state: StateStore, client: WebClient, *, now: da
     """Post every reminder due at `now` (aware), record skips and misses, and return what happened.
 
     Safe to run from several processes at once and again after a crash: a reminder is posted only by the
-    process that claimed it, and a claim is never re-posted."""
+    process that claimed it, and a claim is never re-posted. Subscriptions of a disabled workspace
+    (`StateStore.disable_workspace`) are left out."""
     ballots: list[Ballot] = kb.all("ballot")  # type: ignore[assignment]
     report = DeliveryReport()
     union_names, group_names = _names(kb)
     paused: set[int] = set()
-    for p in plan(ballots, state.subscriptions(), state.reminder_log(), now, grace=grace):
+    # a workspace that revoked the bot's tokens or uninstalled it gets nothing until it is enabled again
+    subs = [s for s in state.subscriptions() if not state.is_disabled(s.team)]
+    for p in plan(ballots, subs, state.reminder_log(), now, grace=grace):
         if p.action == SKIP:
             due = f"was due {p.fire_at.isoformat()}"
             if state.record_reminder(p.key, SKIPPED, now, detail=f"superseded; {due}"):
