@@ -38,6 +38,7 @@ MIN_SCORE = 0.62  # best candidate must reach this
 MIN_MARGIN = 0.06  # and beat the runner-up (a different answer) by this much
 FAQ_MIN = 0.72  # FAQ / free-text path: similarity needed when no structured intent applies
 STALE_AFTER = timedelta(days=90)
+MAX_STRIKES = 8  # strikes listed in one reply (the most recent when no date is named, else the first)
 MAX_FIGURES = 8  # figures listed in one reply; a question matching more (a whole year) is told how to narrow it
 
 KIND_WORDS = {
@@ -356,14 +357,16 @@ def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
         return Result("next_strike", past, 0.8, text)
     if not chosen:
         return None
-    if len(chosen) > 4:
-        chosen = chosen[-4:] if not u.has_when() else chosen[:4]
+    left_out = max(0, len(chosen) - MAX_STRIKES)
+    if left_out:
+        chosen = chosen[-MAX_STRIKES:] if not u.has_when() else chosen[:MAX_STRIKES]
     score = 0.9 if len(chosen) == 1 else 0.8
     if mode == "all" and len(chosen) > 1 and not (u.has_when() or u.unions or u.groups):
         score = 0.5  # an unqualified "when are the strikes" is not answered with an arbitrary list
     intent = {"next": "next_strike", "this_week": "next_strike", "longest": "comparison"}.get(mode, "strike_dates")
     chosen = _load(kb, "strike", chosen)
-    return Result(intent, chosen, score, C.strikes_text(kb, chosen, u, now, mode))
+    return Result(intent, chosen, score, C.strikes_text(kb, chosen, u, now, mode,
+                                                       left_out=left_out, latest=not u.has_when()))
 
 
 def _ballots(kb: KnowledgeBase, u: Understanding) -> list[BallotKey]:

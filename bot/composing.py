@@ -148,8 +148,10 @@ def _day(p: PartialDate) -> PartialDate:
     return parse_partial(p.local_first.strftime("%Y-%m-%d")) if p.precision == "minute" else p
 
 
-def strikes_text(kb: KnowledgeBase, strikes: list[Strike], u, now: datetime, mode: str) -> str:  # noqa: ANN001
-    """Reply for strike-date questions."""
+def strikes_text(kb: KnowledgeBase, strikes: list[Strike], u, now: datetime, mode: str, *,  # noqa: ANN001
+                 left_out: int = 0, latest: bool = True) -> str:
+    """Reply for strike-date questions; `left_out` more matching strikes were not listed (earlier ones when
+    `latest`, else later ones), and the reply says so."""
     lead = {"next": "Next strike", "this_week": "Strike this week", "last": "Most recent strike",
             "first": "First strike", "longest": "Longest strike"}.get(mode, "Strike" if len(strikes) == 1 else "Strikes")
     if mode == "longest":
@@ -161,6 +163,9 @@ def strikes_text(kb: KnowledgeBase, strikes: list[Strike], u, now: datetime, mod
             body += f" That is {fmt_duration(s.start.first - now)} from now."
     else:
         body = f"{lead}:\n" + "\n".join(f"• {strike_line(kb, s)}" for s in strikes)
+    if left_out:
+        body += (f"\n…and {left_out} {'earlier' if latest else 'later'} strike{'s' if left_out != 1 else ''}. "
+                 "Name a month or year to see them.")
     return body + sources_block(list(strikes), now)
 
 

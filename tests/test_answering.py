@@ -113,3 +113,11 @@ def test_year_question_lists_at_most_eight_figures(real_kb) -> None:
     assert a.status == "answered" and "196,225" in a.text
     assert len(a.facts) == 8 and a.text.count("\n• ") == 7
     assert "…and 24 more figures" in a.text
+
+
+def test_strike_list_shows_up_to_eight_and_says_how_many_more(real_kb) -> None:
+    rcn = answer("When did RCN nurses strike?", real_kb, now=NOW)
+    assert rcn.text.count("\n• ") == 5 and "15 December 2022" in rcn.text and "more" not in rcn.text
+    jd = answer("When did junior doctors strike?", real_kb, now=NOW)
+    assert jd.text.count("\n• ") == 8 and "…and 6 earlier strikes" in jd.text
+    assert "11–15 April 2023" not in jd.text  # an earlier one, left out and counted
