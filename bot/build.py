@@ -105,7 +105,7 @@ TABLES: dict[str, list[Col]] = {
         _c("area"), _c("strike_ids", "refs", ref="strikes"), _c("unions", "refs", ref="organisations"),
         _c("staff_groups", "refs", ref="staff_groups"), _c("period_start", "date"), _c("period_end", "date"),
         _c("cumulative", "bool"), _c("variant_of", "ref", ref="figures"), _c("as_of", "date", True),
-        _c("summary", req=True), SRC, OTHER,
+        _c("summary", req=True), SRC, OTHER, _c("claimed_by", "ref", ref="organisations"),
     ],
     "statements": [
         _c("id", "id", True), _c("speaker", req=True), _c("role", req=True),

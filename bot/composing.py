@@ -314,7 +314,11 @@ def figure_line(kb: KnowledgeBase, f: Figure) -> str:
     where = SETTING_TEXT.get(f.setting, f.setting)
     metric = METRIC_TEXT.get(f.metric, f.metric.replace("_", " "))
     scope = f" in {where}" if f.metric == "appointments_rescheduled" else ""
-    return (f"{value_text(f)} {metric}{scope}, {f.area}{_strike_context(kb, f)} "
+    claim = ""
+    if f.claimed_by:
+        org = kb.organisations().get(f.claimed_by)
+        claim = f" — the {org_label(org, f.claimed_by)}'s own claim, not an official figure"
+    return (f"{value_text(f)} {metric}{scope}, {f.area}{_strike_context(kb, f)}{claim} "
             f"(as of {fmt_partial(f.as_of, weekday=False)}; {f.source.publisher}).")
 
 

@@ -203,7 +203,7 @@ class KnowledgeBase:
                       _split(r["strike_ids"]), _split(r["unions"]), _split(r["staff_groups"]),
                       _pd(r["period_start_text"]), _pd(r["period_end_text"]), bool(r["cumulative"]),
                       r["variant_of"] or "", parse_partial(r["as_of_text"]), r["summary"],
-                      self._src(r["source_id"]), self._others(r["other_source_ids"]))
+                      self._src(r["source_id"]), self._others(r["other_source_ids"]), r["claimed_by"] or "")
 
     def _statement(self, r: dict) -> Statement:
         return Statement(r["id"], r["speaker"], r["role"], r["organisation"] or "", parse_partial(r["date_text"]),

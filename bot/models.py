@@ -155,6 +155,7 @@ class Figure:
     summary: str
     source: Source
     other_sources: tuple[Source, ...] = ()
+    claimed_by: str = ""  # organisation id when the figure is that organisation's own claim, not an official count
 
 
 @dataclass(frozen=True)

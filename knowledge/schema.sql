@@ -86,7 +86,8 @@ CREATE TABLE figures (
   variant_of TEXT NOT NULL DEFAULT '',
   as_of_text TEXT NOT NULL, as_of_utc TEXT NOT NULL,
   summary TEXT NOT NULL, source_id TEXT NOT NULL REFERENCES sources(id),
-  other_source_ids TEXT NOT NULL DEFAULT ''
+  other_source_ids TEXT NOT NULL DEFAULT '',
+  claimed_by TEXT NOT NULL DEFAULT ''   -- organisation whose own claim the figure is (not an official count); '' = none
 );
 
 CREATE TABLE statements (

@@ -121,3 +121,10 @@ def test_strike_list_shows_up_to_eight_and_says_how_many_more(real_kb) -> None:
     jd = answer("When did junior doctors strike?", real_kb, now=NOW)
     assert jd.text.count("\n• ") == 8 and "…and 6 earlier strikes" in jd.text
     assert "11–15 April 2023" not in jd.text  # an earlier one, left out and counted
+
+
+def test_a_union_claim_is_labelled_as_one(real_kb) -> None:
+    a = answer("How much have the strikes cost?", real_kb, now=NOW)
+    first = a.text.splitlines()[0]
+    assert "£3 billion" in first and "the BMA's own claim, not an official figure" in first
+    assert "own claim" not in a.text.splitlines()[2]  # the £300m July 2025 estimate is not a union claim
