@@ -350,14 +350,24 @@ def cumulative_text(kb: KnowledgeBase, group: list[Figure], newer: list[Figure],
            f"{SETTING_TEXT.get(head.setting)}, {head.area}, as of {fmt_partial(head.as_of, weekday=False)} " \
            f"({head.source.publisher})."
     if rest:
-        text += "\nOther totals from the same time (sources count different settings):\n" + "\n".join(
+        text += "\nOther totals from the same time:\n" + "\n".join(
             f"• {value_text(f)} — {SETTING_TEXT.get(f.setting)}, as of {fmt_partial(f.as_of, weekday=False)} "
-            f"({f.source.publisher})" for f in rest)
+            f"({f.source.publisher}; {_why_different(head, f)})" for f in rest)
     if newer:
         n = newer[0]
         text += (f"\nSuperseded: a newer total of {value_text(n)} (as of "
                  f"{fmt_partial(n.as_of, weekday=False)}, {n.source.publisher}) is also known.")
     return text + sources_block([*group, *newer], now)
+
+
+def _why_different(head: Figure, f: Figure) -> str:
+    """Why a total from the same release differs from the headline: another setting, or the same count as
+    another source (or version of the release) gives it."""
+    if f.setting == "not_stated":
+        return "the source does not say which settings it counts"
+    if f.setting != head.setting:
+        return "counts a different setting"
+    return "same setting, as another source or version of the release gives it"
 
 
 def passed_text(kb: KnowledgeBase, f: Figure, threshold: float, now: datetime) -> str:

@@ -128,3 +128,12 @@ def test_a_union_claim_is_labelled_as_one(real_kb) -> None:
     first = a.text.splitlines()[0]
     assert "£3 billion" in first and "the BMA's own claim, not an official figure" in first
     assert "own claim" not in a.text.splitlines()[2]  # the £300m July 2025 estimate is not a union claim
+
+
+def test_totals_say_why_a_second_figure_differs(real_kb) -> None:
+    july = answer("latest totals", real_kb, now=parse_now("2024-08-01T10:00:00+01:00")).text
+    assert "1,486,258" in july and "1,491,303" in july
+    assert "same setting, as another source or version of the release gives it" in july
+    assert "different setting" not in july
+    april = answer("latest totals", real_kb, now=parse_now("2023-04-20T10:00:00+01:00")).text
+    assert "531,000 — all settings" in april and "counts a different setting" in april
