@@ -110,13 +110,15 @@ class Understanding:
 
 @dataclass
 class Result:
-    """A candidate reply: the facts shown (primary first), its score 0–1 and the composed text."""
+    """A candidate reply: the facts shown (primary first), its score 0–1 and the composed text. `cited` adds the
+    facts the text mentions beside them (other sources' versions, a newer total) for the source list."""
 
     intent: str
     facts: list[Fact]
     score: float
     text: str
     runner_up: float = 0.0
+    cited: list[Fact] = field(default_factory=list)
 
 
 # ---- understanding ------------------------------------------------------------------------------------------
@@ -425,7 +427,8 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
         chosen = [b for _s, b in ranked[:3]]
     score = 0.9 if len(chosen) == 1 else 0.78
     chosen = _load(kb, "ballot", chosen)
-    return Result("ballot_result", chosen, score, C.ballots_result_text(kb, chosen, u, now))
+    variants = [v for b in chosen for v in C.ballot_variants(kb, b)]
+    return Result("ballot_result", chosen, score, C.ballots_result_text(kb, chosen, u, now), cited=variants)
 
 
 def _group_family(kb: KnowledgeBase, groups: set[str]) -> set[str]:
@@ -579,7 +582,8 @@ def handle_cumulative(kb: KnowledgeBase, u: Understanding, now: datetime) -> Res
     newer = next((f for f in reversed(cums) if f.as_of.last > anchor.as_of.last and f.setting == anchor.setting),
                  None)
     newer_full = _load(kb, "figure", [newer] if newer else [])
-    return Result("cumulative_total", group, 0.88, C.cumulative_text(kb, group, newer_full, u, now))
+    return Result("cumulative_total", group, 0.88, C.cumulative_text(kb, group, newer_full, u, now),
+                  cited=newer_full)
 
 
 def _same_release(cums: list[FigureKey], times: list[float], totals: Totals, anchor: FigureKey) -> list[FigureKey]:
@@ -710,13 +714,15 @@ def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
     result = _best(kb, u, now)
     if result is None or result.score < MIN_SCORE or result.score - result.runner_up < MIN_MARGIN:
         return _no_answer(kb, u, C.not_confident(kb), now)
-    text = result.text + C.staleness_note(kb, u, now)
+    stale = C.staleness_note(kb, u, now)
     facts = result.facts
     primary = facts[0] if facts else None
     return Answer(
-        status="answered", text=text, confidence=round(min(result.score, 1.0), 3), intent=result.intent,
+        status="answered", text=result.text + stale, confidence=round(min(result.score, 1.0), 3),
+        intent=result.intent,
         matched=Match(C.kind_of(primary), primary.id, result.score * 100) if primary else None,
-        sources=C.sources_of(facts, now), facts=facts, as_of=C.as_of_text(facts),
+        sources=C.sources_of([*facts, *result.cited], now), facts=facts, as_of=C.as_of_text(facts),
+        body=C.without_sources(result.text) + stale,
     )
 
 

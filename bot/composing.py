@@ -106,6 +106,12 @@ def sources_block(facts: list[Fact], now: datetime | None = None) -> str:
         cite(s) + ("" if published_by(s, now) else " (published after the date asked about)") for s in srcs)
 
 
+def without_sources(text: str) -> str:
+    """`text` without the 'Source(s): …' lines `sources_block` appended (for replies that list sources apart)."""
+    cut = max(text.rfind("\nSource: "), text.rfind("\nSources: "))
+    return text[:cut] if cut >= 0 else text
+
+
 def value_text(f: Figure) -> str:
     """A figure's value with its qualifier and unit: 'more than 4,000', '93%', '£3 billion'."""
     if f.unit == "percent":
@@ -236,6 +242,11 @@ def _result_sentence(b: Ballot) -> str:
     return s + "."
 
 
+def ballot_variants(kb: KnowledgeBase, b: Ballot) -> list[Ballot]:
+    """Other sources' versions of ballot `b` (rows whose variant_of is b.id), in curated order."""
+    return kb.get_many("ballot", [x.id for x in kb.catalog("ballot").referring_to(b.id)])  # type: ignore[return-value]
+
+
 def ballots_result_text(kb: KnowledgeBase, ballots: list[Ballot], u, now: datetime) -> str:  # noqa: ANN001
     """Results (outcome %, turnout, votes), leadership recommendations and other sources' versions."""
     lines = []
@@ -249,7 +260,7 @@ def ballots_result_text(kb: KnowledgeBase, ballots: list[Ballot], u, now: dateti
             line += f" The union's leadership had recommended members {b.recommendation} it."
         elif b.recommendation == "none":
             line += " The union's leadership made no recommendation."
-        for v in kb.get_many("ballot", [x.id for x in kb.catalog("ballot").referring_to(b.id)]):
+        for v in ballot_variants(kb, b):
             if v.turnout_pct is not None and v.turnout_pct != b.turnout_pct:
                 line += f" {v.source.publisher} reported turnout as {fmt_pct(v.turnout_pct)}."
             if v.outcome_pct is not None and v.outcome_pct != b.outcome_pct:

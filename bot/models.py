@@ -213,6 +213,7 @@ class Answer:
     suggestions: list[str] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     as_of: str | None = None
+    body: str = ""  # `text` without its 'Source(s): …' lines, for Slack, which lists sources in a context block
 
     def to_json(self) -> dict:
         """The `strikebot ask --json` shape (see issue: answering engine)."""

@@ -137,3 +137,10 @@ def test_totals_say_why_a_second_figure_differs(real_kb) -> None:
     assert "different setting" not in july
     april = answer("latest totals", real_kb, now=parse_now("2023-04-20T10:00:00+01:00")).text
     assert "531,000 — all settings" in april and "counts a different setting" in april
+
+
+def test_sources_include_other_versions_the_text_mentions(real_kb) -> None:
+    a = answer("What was the turnout in Unison's 2023 NHS pay vote?", real_kb, now=NOW)
+    assert "turnout 53%" in a.text and "PA Media via NewsChain reported turnout as 52%" in a.text
+    assert "PA Media via NewsChain" in [s.publisher for s in a.sources]
+    assert "Source" not in a.body and a.body in a.text and "turnout 53%" in a.body

@@ -134,7 +134,8 @@ def answer_message(question: str, ans: Answer, *, share: dict | None = None,
     replies) the data behind a 'Share in channel' button; `shared_by` a user id credited when shared.
     Blocks: the answer (trimmed with a pointer to the source), a context line with sources and as-of date,
     "Did you mean…" buttons for no_answer, and 👍/👎 feedback buttons."""
-    blocks = [section(escape(ans.text), _pointer(ans.sources))]
+    shown = ans.body or ans.text  # the sources go in the context block below, not twice
+    blocks = [section(escape(shown), _pointer(ans.sources))]
     if ans.sources or ans.as_of:
         blocks.append(context(source_line(ans.sources, ans.as_of)))
     if ans.status == "no_answer" and ans.suggestions:
@@ -147,11 +148,11 @@ def answer_message(question: str, ans: Answer, *, share: dict | None = None,
         blocks.append(feedback_block(question, answer_id_of(ans)))
     if share:
         blocks.append(share_block(share))
-    # the engine's text may already cite its sources; the fallback adds only what it lacks
+    # the notification / screen-reader text: the answer, then every source it rests on
     srcs = "; ".join(f"{s.title} ({s.publisher}, {s.published}) {s.url}" for s in ans.sources
-                     if s.url not in ans.text)
+                     if s.url not in shown)
     did_you_mean = ("Did you mean: " + " | ".join(ans.suggestions[:3])) if ans.status == "no_answer" else ""
-    return Message(_fallback(escape(ans.text), escape(f"Sources: {srcs}") if srcs else "",
+    return Message(_fallback(escape(shown), escape(f"Sources: {srcs}") if srcs else "",
                              escape(did_you_mean) if ans.suggestions else ""), blocks[:MAX_BLOCKS])
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -47,6 +48,11 @@ def rate_limited(retry_after: int = 1) -> Reply:
     return Reply({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(retry_after)})
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the benchmark's bursts: socketserver's default backlog of 5 resets connections
+    daemon_threads = True
+
+
 class FakeSlack:
     """Start with `FakeSlack().start()`; `url` is the Web API base URL (ends with /api/)."""
 
@@ -54,6 +60,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self._scripts: dict[str, list[Reply]] = {}
         self._lock = threading.Lock()
+        self._recorded = threading.Condition(self._lock)  # notified on every recorded call: waiters never poll
         self._ts = 1700000000
         fake = self
 
@@ -75,8 +82,7 @@ class FakeSlack:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
 
     @property
     def base(self) -> str:
@@ -110,6 +116,7 @@ class FakeSlack:
         method = path.split("/api/", 1)[1].split("?")[0] if "/api/" in path else "response_url"
         with self._lock:
             self.calls.append(Call(method, path, body, time.monotonic()))
+            self._recorded.notify_all()
             queue = self._scripts.get(method)
             if queue:
                 return queue.pop(0)
@@ -137,12 +144,29 @@ class FakeSlack:
         """Wait until `method` was called at least `count` times; returns those calls (AssertionError on
         timeout)."""
         end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            found = self.of(method)
-            if len(found) >= count:
-                return found
-            time.sleep(0.02)
-        raise AssertionError(f"{method} called {len(self.of(method))} times, wanted {count}: {self.transcript()}")
+        with self._recorded:
+            while len(found := [c for c in self.calls if c.method == method]) < count \
+                    and (left := end - time.monotonic()) > 0:
+                self._recorded.wait(left)
+        if len(found) >= count:
+            return found
+        raise AssertionError(f"{method} called {len(found)} times, wanted {count}: {self.transcript()}")
+
+    def wait_call(self, method: str, match: Callable[[Call], bool], timeout: float = 10.0) -> Call:
+        """Wait until a call of `method` for which `match(call)` is true has been recorded; returns the first such
+        call (AssertionError on timeout). Woken by each new call, it looks only at calls it has not seen yet."""
+        end = time.monotonic() + timeout
+        seen = 0
+        with self._recorded:
+            while True:
+                for call in self.calls[seen:]:
+                    if call.method == method and match(call):
+                        return call
+                seen = len(self.calls)
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no matching {method} call within {timeout} s")
+                self._recorded.wait(left)
 
     def transcript(self, *, skip: tuple[str, ...] = ("auth.test",)) -> str:
         """Every recorded call as 'METHOD body-json' lines (for reports and failure messages)."""

@@ -47,6 +47,11 @@ def test_mention_gets_one_threaded_sourced_answer(bot):
     assert "https://example.org/nhse-apr23" in _all_text(body)
     assert "NHS England" in _all_text(body)
     assert any(b["type"] == "context" for b in body["blocks"])
+    # the source is listed once, in the context block, not again under the answer
+    answer_section = body["blocks"][0]["text"]["text"]
+    assert "196,225" in answer_section and "Source" not in answer_section.split("Full details")[0]
+    context = next(b for b in body["blocks"] if b["type"] == "context")["elements"][0]["text"]
+    assert "https://example.org/nhse-apr23" in context
     bot.settle()
     assert len(bot.posts()) == 1
 
