@@ -70,6 +70,10 @@ OFF_SECTOR = re.compile(
     r"refuse|dockers|port|junior lawyers|lawyers|police|prison|steel|weather|football|premier league|recipe|"
     r"joke|capital of|stock|bitcoin|election results?)\b"
 )
+# Words that ask for a number: such a question is answered with a figure or declined, never with FAQ prose.
+# ("Will my appointment be rescheduled?" has a figure word but asks for advice: it goes to the FAQs.)
+NUMERIC = re.compile(r"\b(how many|how much|number of|numbers|total|totals|figures?|tally|count|cumulative|"
+                     r"percent|percentage|cost|costs|peak|average)\b")
 MEDICAL = re.compile(r"\b(ibuprofen|paracetamol|symptoms?|headache|dose|medicine|medication|diagnos\w*|"
                      r"rash|fever|treat my|cure)\b")
 ORDINAL = {"first": "first", "earliest": "first", "next": "next", "upcoming": "next", "coming": "next",
@@ -741,7 +745,9 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
         h = HANDLERS.get(u.intent)
         return h(kb, u, now) if h is not None and u.intent != "faq" else None
 
-    if u.intent in ("impact_figure", "cumulative_total", "staff_absent", "cost", "comparison"):
+    numeric = NUMERIC.search(u.norm)
+    if u.intent in ("impact_figure", "cumulative_total", "staff_absent", "cost", "comparison") and (
+            numeric or not u.faq_like):
         return structured()  # a "how many" question is answered with a figure or not at all, never with prose
     first, second = (faq, structured) if u.faq_like and not u.has_when() else (structured, faq)
     return first() or second()
