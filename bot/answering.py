@@ -36,6 +36,7 @@ from bot.models import Answer, Fact, Match, Offer
 # docs/calibration.md for the sweep and why these values.
 MIN_SCORE = 0.62  # best candidate must reach this
 MIN_MARGIN = 0.06  # and beat the runner-up (a different answer) by this much
+FAQ_VERBATIM = 0.9  # an FAQ phrasing matched this closely wins over a structured intent (not for numbers/dates)
 FAQ_MIN = 0.72  # FAQ / free-text path: similarity needed when no structured intent applies
 STALE_AFTER = timedelta(days=90)
 MAX_STRIKES = 8  # strikes listed in one reply (the most recent when no date is named, else the first)
@@ -746,6 +747,10 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
         return h(kb, u, now) if h is not None and u.intent != "faq" else None
 
     numeric = NUMERIC.search(u.norm)
+    if not numeric and not u.has_when():
+        near_verbatim = faq()
+        if near_verbatim is not None and near_verbatim.score >= FAQ_VERBATIM:
+            return near_verbatim  # a curated FAQ phrasing asked almost word for word: that is what was meant
     if u.intent in ("impact_figure", "cumulative_total", "staff_absent", "cost", "comparison") and (
             numeric or not u.faq_like):
         return structured()  # a "how many" question is answered with a figure or not at all, never with prose
