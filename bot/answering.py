@@ -71,6 +71,9 @@ OFF_SECTOR = re.compile(
     r"refuse|dockers|port|junior lawyers|lawyers|police|prison|steel|weather|football|premier league|recipe|"
     r"joke|capital of|stock|bitcoin|election results?)\b"
 )
+# A question about the asker's own situation: answered from an FAQ or not at all.
+PERSONAL = re.compile(r"\b(can i|could i|should i|do i|am i|will i|would i|if i m|if i am|if i|will my|is my|are my|"
+                      r"if my|my practice|my gp|my hospital|my trust)\b")
 # Words that ask for a number: such a question is answered with a figure or declined, never with FAQ prose.
 # ("Will my appointment be rescheduled?" has a figure word but asks for advice: it goes to the FAQs.)
 NUMERIC = re.compile(r"\b(how many|how much|number of|numbers|total|totals|figures?|tally|count|cumulative|"
@@ -667,16 +670,28 @@ def _faq_entities(kb: KnowledgeBase) -> dict[str, list[tuple[str, set[str]]]]:
     return kb.cached("faq_entities", load)
 
 
+def _reason_or_place(norm: str) -> str:
+    """'why' or 'where' when a question asks for a reason or a place, else '' (an answer of one kind never
+    answers the other: 'Where have nurses voted to strike?' is not 'Why did nurses strike?')."""
+    m = re.match(r"(why|where)\b", norm) or re.search(r"\b(why|where|which areas?|what areas?)\b", norm)
+    if not m:
+        return ""
+    return "why" if m.group(1) == "why" else "where"
+
+
 def handle_faq(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Background and patient questions: the best curated FAQ by rapidfuzz over its phrasings, skipping
-    phrasings about a different union or staff group than the question names."""
+    phrasings about a different union or staff group than the question names, and phrasings asking for a
+    reason or a place when the question does not (or the other way round)."""
     faqs = {q.id: q for q in kb.all("faq")}
     if not faqs:
         return None
     asked = u.unions | u.groups
+    kind = _reason_or_place(u.norm)
     scored = []
     for fid, phrasings in _faq_entities(kb).items():
-        sims = [similarity(u.norm, p) for p, ents in phrasings if not (asked and ents and not (asked & ents))]
+        sims = [similarity(u.norm, p) for p, ents in phrasings
+                if not (asked and ents and not (asked & ents)) and _reason_or_place(p) == kind]
         if sims:
             scored.append((max(sims) / 100, faqs[fid]))
     if not scored:
@@ -743,6 +758,12 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
         if u.faq_like and u.intent in ("strike_dates", "next_strike") and (
                 u.norm.startswith("why") or not (u.has_when() or u.order)):
             return None  # a "why" or patient question is never answered with a list of dates
+        if PERSONAL.search(u.norm) and not NUMERIC.search(u.norm):
+            return None  # "can I strike if…", "is my practice striking?": advice, never a borrowed fact
+        asks = _reason_or_place(u.norm)
+        if asks == "where" or (asks == "why" and u.intent not in ("ballot_result", "ballot_deadline")):
+            return None  # no structured fact says where (trusts, areas) or why, except a ballot's own result
+            # (turnout under the 50% threshold is why a strike ballot failed)
         h = HANDLERS.get(u.intent)
         return h(kb, u, now) if h is not None and u.intent != "faq" else None
 
