@@ -463,12 +463,12 @@ SUGGEST_POSTINGS = 1500
 
 def suggestions(kb: KnowledgeBase, u, now: datetime) -> list[str]:  # noqa: ANN001
     """Up to 3 questions the knowledge base can answer, nearest to the question first (FTS5 then rapidfuzz)."""
-    from bot.matching import normalise, similarity
+    from bot.matching import normalised, similarity
 
     hits = kb.search([u.norm], limit=30, max_postings=SUGGEST_POSTINGS) if u.norm else []
     rows = kb.doc_rows([(k, i) for k, i, _r in hits])
     phrasings = [p for r in rows for p in r["phrasings"].split("|")[:1]]
-    ranked = sorted(dict.fromkeys(phrasings), key=lambda p: -similarity(u.norm, normalise(p)))
+    ranked = sorted(dict.fromkeys(phrasings), key=lambda p: -similarity(u.norm, normalised(p)))
     out = ranked[:3]
     defaults = ["What is the latest total of rescheduled appointments?", "When is the next strike?",
                 "Will my hospital appointment go ahead during a strike?"]
