@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -91,7 +93,9 @@ class UnansweredQuestion:
 class StateStore:
     """The runtime-state database (`STRIKEBOT_STATE`). Opens (creating and migrating) the file at `path`.
 
-    One connection per thread; WAL journal; every write is its own short transaction.
+    One connection per thread; WAL journal; every write is its own short transaction. The two queries every
+    Slack request makes (`is_disabled`, `claim_event`) share one connection under a lock instead: the HTTP
+    server starts a thread per request, and opening a connection per request cost more than the queries.
     Feature areas add their methods here (Slack: feedback/unanswered/seen events/purge;
     reminders: subscriptions/sent log) so that only this class knows table names.
     """
@@ -100,18 +104,32 @@ class StateStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._hot_lock = threading.Lock()
+        self._hot_conn: sqlite3.Connection | None = None
         self.migrate()
+
+    def _connect(self) -> sqlite3.Connection:
+        c = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        c.execute("PRAGMA journal_mode=WAL")
+        c.execute("PRAGMA busy_timeout=10000")
+        c.execute("PRAGMA synchronous=NORMAL")  # WAL's usual setting: durable commits without an fsync each
+        c.execute("PRAGMA foreign_keys=ON")
+        return c
 
     def conn(self) -> sqlite3.Connection:
         """This thread's connection (autocommit off; use `with store.conn():` for a transaction)."""
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
-            c.execute("PRAGMA journal_mode=WAL")
-            c.execute("PRAGMA busy_timeout=10000")
-            c.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = c
+            c = self._local.conn = self._connect()
         return c
+
+    @contextmanager
+    def _hot(self) -> Iterator[sqlite3.Connection]:
+        """The per-request connection, shared by every thread in turn (see the class docstring)."""
+        with self._hot_lock:
+            if self._hot_conn is None:
+                self._hot_conn = self._connect()
+            yield self._hot_conn
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -133,11 +151,15 @@ class StateStore:
         return c.execute("PRAGMA user_version").fetchone()[0]
 
     def close(self) -> None:
-        """Close this thread's connection."""
+        """Close this thread's connection and the shared per-request one (reopened on next use)."""
         c = getattr(self._local, "conn", None)
         if c is not None:
             c.close()
             self._local.conn = None
+        with self._hot_lock:
+            if self._hot_conn is not None:
+                self._hot_conn.close()
+                self._hot_conn = None
 
     # ---- Slack: feedback, unanswered questions, event de-duplication, workspaces, retention ---------------
     def record_feedback(self, user_id: str, question: str, answer_id: str, vote: str, now: datetime) -> int:
@@ -182,11 +204,10 @@ class StateStore:
     def claim_event(self, event_key: str, now: datetime) -> bool:
         """Claim a Slack event for processing: True the first time `event_key` is seen, False for a repeat
         (a retry). Atomic across threads and processes; records are kept for at least EVENT_KEEP."""
-        c = self.conn()
-        with c:
+        with self._hot() as c, c:
             cur = c.execute("INSERT OR IGNORE INTO seen_events (event_key, seen_utc) VALUES (?, ?)",
                             (event_key, _utc(now)))
-        return cur.rowcount == 1
+            return cur.rowcount == 1
 
     def disable_workspace(self, team: str, reason: str, now: datetime) -> None:
         """Stop sending to workspace `team` (tokens revoked / app uninstalled); its data is kept."""
@@ -209,7 +230,8 @@ class StateStore:
         """True when workspace `team` has been disabled by `disable_workspace`."""
         if not team:
             return False
-        row = self.conn().execute("SELECT disabled_utc FROM workspaces WHERE team = ?", (team,)).fetchone()
+        with self._hot() as c:
+            row = c.execute("SELECT disabled_utc FROM workspaces WHERE team = ?", (team,)).fetchone()
         return bool(row and row[0])
 
     def purge(self, older_than_days: int, now: datetime) -> dict[str, int]:

@@ -8,7 +8,6 @@ token verification is left to `strikebot serve` (`verify_token`), so tests and s
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -95,12 +94,9 @@ def event_key(body: dict) -> str | None:
 
 def _guard(deps: Deps) -> Callable:
     """Global middleware: drop repeats of an event (Slack's retries) and traffic from disabled workspaces.
-    Both get a 200 so Slack stops retrying; the claim is recorded before any slow work.
-
-    Claims in this process take turns on a lock: under a burst of events, concurrent SQLite writers would wait
-    in SQLite's busy handler, which sleeps 1-25 ms between tries, and that wait delays every ack (profiled with
-    benchmarks/e2e.py). Queued on the lock, each claim starts the moment the previous one commits."""
-    claiming = threading.Lock()
+    Both get a 200 so Slack stops retrying; the claim is recorded before any slow work. (StateStore runs both
+    queries on one connection under a lock: concurrent SQLite writers would otherwise wait in SQLite's busy
+    handler, 1-25 ms sleeps, which delayed every ack under a burst; profiled with benchmarks/e2e.py.)"""
 
     def guard(body: dict, context: dict, next: Callable[[], None], logger: logging.Logger) -> BoltResponse | None:
         event_type = (body.get("event") or {}).get("type")
@@ -110,8 +106,7 @@ def _guard(deps: Deps) -> Callable:
             return BoltResponse(status=200, body="")
         key = event_key(body)
         if key:
-            with claiming:
-                fresh = deps.state.claim_event(key, deps.now())
+            fresh = deps.state.claim_event(key, deps.now())
         if key and not fresh:
             logger.info("duplicate delivery of event %s ignored (retry %s)", key,
                         context.get("retry_num") or body.get("retry_attempt"))
