@@ -486,17 +486,14 @@ def _figures_for(kb: KnowledgeBase, strikes: list[StrikeKey], metric: str | tupl
     metrics = (metric,) if isinstance(metric, str) else metric
     if u.nations and "england" not in u.nations:
         return []  # impact figures are NHS England's: never answer a Wales or NI question with them
-    out: list[FigureKey] = []
-    cat = kb.catalog("figure")
-    seen: set[str] = set()
+    referrers = kb.catalog("figure").referrers  # '<strike id>|<metric>' -> figure keys
+    found: dict[str, FigureKey] = {}
     for s in strikes:
         for m in metrics:
-            for f in cat.referring_to(f"{s.id}|{m}"):
-                if f.id not in seen:
-                    seen.add(f.id)
-                    out.append(f)
-    out.sort(key=lambda f: f.row)  # curated order, as the sources list them
-    return [f for f in out if _figure_fits(f, metrics, now, u)]
+            for f in referrers.get(f"{s.id}|{m}", ()):
+                found[f.id] = f
+    fits = [f for f in found.values() if _figure_fits(f, metrics, now, u)]
+    return sorted(fits, key=lambda f: f.row)  # curated order, as the sources list them
 
 
 def _figure_fits(f: FigureKey, metrics: tuple[str, ...], now: datetime, u: Understanding) -> bool:

@@ -143,6 +143,9 @@ class Catalog(Generic[K]):
         groups = [g for g in (list(x) for x in any_of) if g]
         if not windows and not groups:
             return [*self.items, *self.undated]
+        if not groups:  # windows alone: only dated keys, found by bisection
+            items = self.items
+            return [items[i] for i in sorted(self._in_time(windows))]
         pos: set[int] | None = self._in_time(windows) if windows else None
         for labels in groups:
             hit: set[int] = set().union(*(self.postings.get(label, ()) for label in labels))
