@@ -129,7 +129,10 @@ def test_two_threads_at_the_same_moment_post_once(world: World) -> None:
         t.join()
     assert len(world.fake.posts(CHANNEL)) == 2  # the Unite and GMB 7d reminders, once each
     assert sum(len(r.sent) for r in reports) == 2
-    assert sum(len(r.sent) + len(r.lost_claim) for r in reports) == 4
+    # each reminder was claimed by one thread; the other either lost the claim or, if it planned after the
+    # winner's claim was logged, never planned it at all (both are correct; which one is down to timing)
+    assert 2 <= sum(len(r.sent) + len(r.lost_claim) for r in reports) <= 4
+    assert {p.ballot.id for r in reports for p in r.sent} == {"unite-offer-2023", "gmb-offer-2023"}
 
 
 def test_two_processes_running_send_due_post_once(world: World) -> None:
