@@ -235,13 +235,14 @@ class KnowledgeBase:
         cache = self.cached(("by_id", kind), dict)
         if len(cache) > BY_ID_CACHE:
             cache.clear()
-        todo = [i for i in ids if i not in cache]
+        found = {i: f for i in ids if (f := cache.get(i)) is not None}  # another thread may clear the cache
+        todo = [i for i in ids if i not in found]
         for chunk in range(0, len(todo), 500):
             part = todo[chunk:chunk + 500]
             marks = ",".join("?" * len(part))
             for r in self._rows(f"SELECT * FROM {TABLE_OF[kind]} WHERE id IN ({marks})", part):
-                cache[r["id"]] = self._make(kind, r)
-        return [cache[i] for i in ids if i in cache]
+                found[r["id"]] = cache[r["id"]] = self._make(kind, r)
+        return [found[i] for i in ids if i in found]
 
     # ---- selection keys (see bot.catalog) ---------------------------------------------------------------------
     def _tuple(self, text: str | None) -> tuple[str, ...]:
