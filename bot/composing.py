@@ -136,9 +136,11 @@ def _nations(ids: tuple[str, ...]) -> str:
 
 
 def strike_line(kb: KnowledgeBase, s: Strike) -> str:
-    """'junior doctors (BMA), England: from 07:00 Tuesday 11 April to 07:00 Saturday 15 April 2023 — 96 hours.'"""
+    """'Junior doctors (BMA), England: from 07:00 Tuesday 11 April to 07:00 Saturday 15 April 2023 — 96 hours.'
+    (it starts a line or a bullet, so its first letter is a capital)."""
     hours = f" — {fmt_count(s.duration_hours)} hours" if s.duration_hours else ""
-    return f"{_who(kb, s)}, {_nations(s.nations)}: {span(s.start, s.end)}{hours}{STATUS_TEXT[s.status]}."
+    line = f"{_who(kb, s)}, {_nations(s.nations)}: {span(s.start, s.end)}{hours}{STATUS_TEXT[s.status]}."
+    return line[:1].upper() + line[1:]
 
 
 def span(a: PartialDate, b: PartialDate) -> str:
@@ -329,8 +331,9 @@ def figure_line(kb: KnowledgeBase, f: Figure) -> str:
     if f.claimed_by:
         org = kb.organisations().get(f.claimed_by)
         claim = f" — the {org_label(org, f.claimed_by)}'s own claim, not an official figure"
-    return (f"{value_text(f)} {metric}{scope}, {f.area}{_strike_context(kb, f)}{claim} "
+    line = (f"{value_text(f)} {metric}{scope}, {f.area}{_strike_context(kb, f)}{claim} "
             f"(as of {fmt_partial(f.as_of, weekday=False)}; {f.source.publisher}).")
+    return line[:1].upper() + line[1:]  # it starts a line or a bullet ('More than 4,000 …')
 
 
 def figure_rank(f) -> tuple:  # noqa: ANN001

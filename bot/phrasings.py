@@ -45,9 +45,19 @@ def org_label(org: Organisation | None, fallback: str = "") -> str:
     return org.name
 
 
+PROPER_NOUN_STARTS = ("Agenda",)  # 'Agenda for Change staff' names a pay system: keep its capital
+
+
 def group_label(group: StaffGroup | None, fallback: str = "") -> str:
-    """Display name of a staff group, lower case as in running text ('junior doctors')."""
-    return group.name if group else fallback
+    """Display name of a staff group in running text: 'Junior doctors (resident doctors)' -> 'junior doctors
+    (resident doctors)'. Names that start with an acronym ('GPs') or a proper noun ('Agenda for Change staff')
+    keep their capital."""
+    if group is None:
+        return fallback
+    first = group.name.split(" ", 1)[0]
+    if first[1:].islower() and first not in PROPER_NOUN_STARTS:
+        return group.name[0].lower() + group.name[1:]
+    return group.name
 
 
 def month_year(p: PartialDate | None) -> str:
@@ -73,7 +83,7 @@ class Names:
     def groups_text(self, ids: tuple[str, ...]) -> str:
         """'junior doctors and consultants'."""
         labels = [group_label(self.groups.get(i), i) for i in ids]
-        return " and ".join(labels)
+        return " and ".join(labels) if len(labels) < 3 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
     def aliases(self, union_ids: tuple[str, ...], group_ids: tuple[str, ...]) -> str:
         """Every name and alias of the given unions and groups, for the search body."""
