@@ -21,7 +21,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORK = HERE / "work"
+# The shared dev set (beside the repository, or STRIKEBOT_DEV_EVAL). Without it, latency is timed on our own set
+# (tests/eval_extra.jsonl) and dev accuracy is recorded as not measured.
 DEV = Path(os.environ.get("STRIKEBOT_DEV_EVAL", ROOT.parent / "shared" / "eval" / "dev.jsonl"))
+OWN_QUESTIONS = ROOT / "tests" / "eval_extra.jsonl"
+
+
+def question_file() -> Path:
+    """The JSONL file whose questions are timed: the dev set when present, else our own evaluation set."""
+    return DEV if DEV.is_file() else OWN_QUESTIONS
 ALL_BASELINES = ("rapidfuzz_full_scan", "bm25", "embedding")
 FIXED_NOW = "2026-01-15T12:00:00+00:00"
 TARGETS = {"answer_p99_ms_100k": 5.0, "speedup_vs_full_scan": 10.0, "e2e_p99_ms_1": 50.0, "ack_p99_ms_50": 100.0,
@@ -41,7 +49,7 @@ def _pct(xs: list[float], p: float) -> float:
 def questions(quick: bool) -> list[tuple[str, str]]:
     """(question, now) pairs from the dev set, in file order; --quick keeps the first 5."""
     out = []
-    for line in DEV.read_text(encoding="utf-8").splitlines():
+    for line in question_file().read_text(encoding="utf-8").splitlines():
         if line.strip():
             case = json.loads(line)
             out.append((case["question"], case.get("now") or FIXED_NOW))
@@ -218,6 +226,7 @@ def main(argv: list[str] | None = None) -> dict:
     runnable = [n for n in names if n not in skipped]
     results: dict = {"machine": _machine(), "date": datetime.now(UTC).isoformat(timespec="seconds"),
                      "versions": _versions(), "quick": a.quick, "questions": len(questions(a.quick)),
+                     "question_file": question_file().name,
                      "sizes": {}, "dev_accuracy": {}, "targets": TARGETS}
     for size in sizes:
         print(f"[bench] size {size}: build", flush=True)
@@ -259,7 +268,8 @@ def main(argv: list[str] | None = None) -> dict:
     from bot.build import build
 
     build(ROOT / "knowledge", real)
-    acc = _spawn(["--worker", "accuracy", "--kb", str(real), "--name", ",".join(runnable)])
+    acc = (_spawn(["--worker", "accuracy", "--kb", str(real), "--name", ",".join(runnable)]) if DEV.is_file()
+           else {"error": f"dev set not found at {DEV} (set STRIKEBOT_DEV_EVAL)"})
     results["dev_accuracy_detail"] = acc
     for n in ["strikebot", *names]:
         d = acc.get(n) or {}
@@ -376,7 +386,8 @@ def markdown(r: dict) -> str:
     lines = ["# strikebot benchmarks", "",
              f"- Machine: {r['machine']}", f"- Date: {r['date']}",
              "- Versions: " + ", ".join(f"{k} {v}" for k, v in r["versions"].items() if v),
-             f"- Questions: {r['questions']} from dev.jsonl{' (quick run)' if r['quick'] else ''}; warm, one process "
+             f"- Questions: {r['questions']} from {r.get('question_file', 'dev.jsonl')}"
+             f"{' (quick run)' if r['quick'] else ''}; warm, one process "
              "per system and size; peak RSS is that process's ru_maxrss", "",
              "| entries | build s | answer p50 ms | answer p99 ms | qps | peak RSS MB | cold start s | "
              + " | ".join(f"{n} p50 / p99 ms" for n in names) + " |",

@@ -371,6 +371,7 @@ def build(source_dir: Path, out_path: Path, *, fail_after: Callable[[str], None]
             fail_after("index")
         conn.execute("PRAGMA optimize")
         conn.close()
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; the KB is readable like any other build output
         os.replace(tmp, out_path)
     except BaseException:
         if conn is not None:

@@ -178,13 +178,18 @@ def chat(now_text: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with scores and failures.")
 @now_option
 def eval_cmd(file: Path, as_json: bool, now_text: str | None) -> None:
-    """Run an evaluation set (JSONL) and print the three scores and each failure."""
-    from bot.evaluation import run_eval
+    """Run an evaluation set (JSONL) and print the three scores and each failure. Exit status 1 when any answer
+    is wrong (so a script or CI can stop on it), 2 when the file is not an evaluation set."""
+    from bot.evaluation import EvalFileError, run_eval
 
-    scores = run_eval(file, open_kb(_settings()), now=resolve_now(now_text) if now_text else None)
+    try:
+        scores = run_eval(file, open_kb(_settings()), now=resolve_now(now_text) if now_text else None)
+    except EvalFileError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
     if as_json:
         click.echo(json.dumps(scores.to_json(), ensure_ascii=False))
-        return
+        sys.exit(1 if scores.wrong else 0)
     for o in scores.outcomes:
         if o.verdict in ("wrong", "missed"):
             click.echo(f"FAIL {o.id} [{o.verdict}] {o.question}\n     {o.why}\n     -> {o.answer.status}: "
@@ -192,6 +197,7 @@ def eval_cmd(file: Path, as_json: bool, now_text: str | None) -> None:
     click.echo(f"answered correctly: {scores.answered_ok}/{scores.answerable} ({scores.answered_rate:.1%})")
     click.echo(f"declined correctly: {scores.declined_ok}/{scores.unanswerable} ({scores.declined_rate:.1%})")
     click.echo(f"wrong answers: {scores.wrong}")
+    sys.exit(1 if scores.wrong else 0)
 
 
 @main.command()

@@ -90,17 +90,37 @@ def judge(case: dict, ans: Answer) -> tuple[str, str]:
     return "correct", ""
 
 
+class EvalFileError(ValueError):
+    """A line of an evaluation file is not a case: not JSON, no "question", or a bad "now" (FILE:LINE: reason)."""
+
+
+def _case(path: Path, number: int, line: str) -> dict:
+    try:
+        case = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise EvalFileError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+    if not isinstance(case, dict) or not isinstance(case.get("question"), str):
+        raise EvalFileError(f'{path}:{number}: a case needs a "question" string')
+    if case.get("now"):
+        try:
+            parse_now(case["now"])
+        except ValueError as exc:
+            raise EvalFileError(f"{path}:{number}: now: {exc}") from exc
+    return case
+
+
 def run_eval(path: Path, kb: KnowledgeBase, *, now: datetime | None = None,
              answer_fn: Callable[..., Answer] | None = None) -> Scores:
-    """Run every case in the JSONL file at `path`. A case's own `now` wins; else `now`; else the real time."""
+    """Run every case in the JSONL file at `path`. A case's own `now` wins; else `now`; else the real time.
+    Raises EvalFileError (naming file and line) for a line that is not a case."""
     from bot.answering import answer
 
     fn = answer_fn or answer
     scores = Scores()
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
-        case = json.loads(line)
+        case = _case(path, number, line)
         when = parse_now(case["now"]) if case.get("now") else (now or parse_now(None))
         ans = fn(case["question"], kb, now=when)
         verdict, why = judge(case, ans)

@@ -144,3 +144,12 @@ def test_sources_include_other_versions_the_text_mentions(real_kb) -> None:
     assert "turnout 53%" in a.text and "PA Media via NewsChain reported turnout as 52%" in a.text
     assert "PA Media via NewsChain" in [s.publisher for s in a.sources]
     assert "Source" not in a.body and a.body in a.text and "turnout 53%" in a.body
+
+
+def test_eval_file_errors_name_file_and_line(real_kb, tmp_path) -> None:
+    from bot.evaluation import EvalFileError
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "latest totals"}\nnot json\n', encoding="utf-8")
+    with pytest.raises(EvalFileError, match=r"bad.jsonl:2: not JSON"):
+        run_eval(bad, real_kb)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from benchmarks import run
 from benchmarks.generate import generate
 
@@ -20,7 +18,6 @@ def test_generator_is_deterministic(tmp_path):
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
 
 
-@pytest.mark.skipif(not run.DEV.exists(), reason="dev set not present")
 def test_bench_smoke_1k(tmp_path):
     res = run.main(["--sizes", "1000", "--quick", "--baselines", "rapidfuzz_full_scan", "--out", str(tmp_path)])
     on_disk = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
@@ -34,7 +31,11 @@ def test_bench_smoke_1k(tmp_path):
     fs = s["baselines"]["rapidfuzz_full_scan"]
     assert fs["p50_ms"] > 0 and fs["p99_ms"] >= fs["p50_ms"]
     acc = on_disk["dev_accuracy"]
-    assert 0 <= acc["strikebot"] <= 1 and 0 <= acc["rapidfuzz_full_scan"] <= 1
+    if run.DEV.is_file():
+        assert 0 <= acc["strikebot"] <= 1 and 0 <= acc["rapidfuzz_full_scan"] <= 1
+    else:  # a clone without ../shared: timed on our own questions, accuracy recorded as not measured
+        assert on_disk["question_file"] == "eval_extra.jsonl"
+        assert acc["strikebot"] is None and "dev set not found" in acc["reasons"]["strikebot"]
     e2e = on_disk["e2e"]
     assert "reason" not in e2e, e2e.get("reason")
     for c in ("1", "50"):  # well-formed, never a speed threshold

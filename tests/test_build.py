@@ -107,3 +107,14 @@ def test_partial_dates_keep_their_precision(tiny_kb) -> None:
     ballot = tiny_kb.get("ballot", "rcn-offer-2023")
     assert ballot.closes.precision == "minute"
     assert ballot.closes.first.isoformat() == "2023-04-14T08:00:00+00:00"  # 09:00 BST
+
+
+def test_built_file_is_readable_like_other_build_output(tmp_path) -> None:
+    import stat
+
+    from bot.build import build
+    from bot.config import DEFAULT_KNOWLEDGE_DIR
+
+    out = tmp_path / "kb.sqlite"
+    build(DEFAULT_KNOWLEDGE_DIR, out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
