@@ -183,7 +183,9 @@ def understand(question: str, kb: KnowledgeBase) -> Understanding:
     if u.month:
         u.days = [int(d) for d in re.findall(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b(?= (?:and |to |- )?(?:[0-3]?\d )?"
                                              r"(?:" + "|".join(k for k in MONTHS) + r")\b)", norm)]
-    for word in norm.split():
+    if re.search(r"\bmost recent(ly)?\b", norm):
+        u.order = "latest"  # "the most recent strike" is the latest one, not the one with the most of anything
+    for word in norm.split() if u.order is None else ():
         if word in ORDINAL:
             u.order = ORDINAL[word]
             break
@@ -510,8 +512,14 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
         metric = ("staff_absent_daily_avg",) if avg else ("staff_absent_peak", "staff_absent_daily_avg")
     elif re.search(r"\bplanned care\b", u.norm):
         metric = "planned_care_delivered_pct"
-    if re.search(r"\bstrike days\b|\bdays of strike", u.norm):
+    if re.search(r"\bstrike days\b|\bdays of strike|\bhow many days\b", u.norm):
         return None  # a count of strike days is not an appointments figure; never substitute one for the other
+    if u.intent == "impact_figure" and re.search(
+            r"\b(strikers|went on strike|go on strike|going on strike|were on strike|are on strike|took part|"
+            r"taking part|striking)\b", u.norm) and not re.search(
+            r"\b(appointments?|appts?|operations?|procedures?|rescheduled|reschedul\w*|cancel\w*|postpon\w*)\b",
+            u.norm):
+        return None  # how many people struck is not how many appointments moved (strikers are not curated per strike)
     if not (u.unions or u.groups or u.has_when() or u.order):
         return None  # "figures" alone names no strike: answering with some strike's number would be a guess
     strikes = _strikes(kb, u)
@@ -608,8 +616,17 @@ def _same_release(cums: list[FigureKey], times: list[float], totals: Totals, anc
 
 
 def handle_cost(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
-    """Cost estimates of the action, as known at `now`."""
-    figs = _load(kb, "figure", _totals(kb, "cost", lambda f: f.metric == "cost").known_at(now)[0][-3:])
+    """Cost estimates of the action, as known at `now`. A question naming a strike (who or when) gets only cost
+    figures measuring that strike, or nothing; one naming no strike gets the latest overall estimates. Costs
+    are NHS England's: a question about another nation is declined."""
+    if u.nations and "england" not in u.nations:
+        return None
+    if u.unions or u.groups or u.has_when():
+        keys = [f for f in _figures_for(kb, _strikes(kb, u), "cost", now, u)]
+        keys = sorted(keys, key=lambda f: f.as_of.last)[-3:]
+    else:
+        keys = _totals(kb, "cost", lambda f: f.metric == "cost").known_at(now)[0][-3:]
+    figs = _load(kb, "figure", keys)
     if not figs:
         return None
     return Result("impact_figure", figs, 0.8, C.figures_text(kb, figs, u, now))

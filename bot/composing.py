@@ -470,7 +470,7 @@ def suggestions(kb: KnowledgeBase, u, now: datetime) -> list[str]:  # noqa: ANN0
 
     hits = kb.search([u.norm], limit=30, max_postings=SUGGEST_POSTINGS) if u.norm else []
     rows = kb.doc_rows([(k, i) for k, i, _r in hits])
-    phrasings = [p for r in rows for p in r["phrasings"].split("|")[:1]]
+    phrasings = [p for r in rows for p in r["phrasings"].split("|")[:1] if p.strip()]
     ranked = sorted(dict.fromkeys(phrasings), key=lambda p: -similarity(u.norm, normalised(p)))
     out = ranked[:3]
     defaults = ["What is the latest total of rescheduled appointments?", "When is the next strike?",

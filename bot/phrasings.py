@@ -139,7 +139,7 @@ def figure_questions(f: Figure, n: Names, strikes: dict[str, Strike]) -> list[st
         return [f"How much planned care was delivered during the {grp} strike in {when}?"]
     if f.metric == "cost":
         return [f"How much have the strikes cost, as of {month_year(f.as_of)}?"]
-    return [f"How many {f.metric.replace('_', ' ')} by {month_year(f.as_of)}?"]
+    return []  # strikers, strike days: held and cited, but no question is answered with them yet
 
 
 def statement_questions(s: Statement, n: Names) -> list[str]:
