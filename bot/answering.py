@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from bot import composing as C
-from bot.catalog import BallotKey, FigureKey, StrikeKey
+from bot.catalog import BallotKey, FigureKey, StrikeKey, known_by
 from bot.clock import LONDON
 from bot.knowledge import KnowledgeBase
 from bot.matching import (
@@ -297,12 +297,17 @@ def _entities(u: Understanding) -> list[list[str]]:
     return [[f"u:{x}" for x in u.unions], [f"g:{x}" for x in u.groups]]
 
 
-def _strikes(kb: KnowledgeBase, u: Understanding, *, use_time: bool = True) -> list[StrikeKey]:
-    """Strikes agreeing with the question's entities and time words, by start (keys: load text with _load)."""
+def _strikes(kb: KnowledgeBase, u: Understanding, now: datetime, *, use_time: bool = True,
+             check_known: bool = True) -> list[StrikeKey]:
+    """Strikes agreeing with the question's entities and time words and already public at `now` (a curated
+    source out by then), by start (keys: load text with _load). `check_known=False` leaves the publication
+    test to the caller, which then looks at only the few strikes it picks (`_pick_strikes` does)."""
     wins = _windows(u) if use_time else []
     keys: list[StrikeKey] = kb.catalog("strike").select(any_of=_entities(u), windows=wins)
     # the catalog matched unions, groups and windows exactly (as _agree and _in_windows would); nations here
-    return [s for s in keys if u.nations & set(s.nations)] if u.nations else keys
+    if u.nations:
+        keys = [s for s in keys if u.nations & set(s.nations)]
+    return [s for s in keys if known_by(s, now)] if check_known else keys
 
 
 def _load(kb: KnowledgeBase, kind: str, keys: list) -> list:
@@ -323,11 +328,11 @@ def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime,
 
     `strikes` are in start order (as `_strikes` returns them); `max_span` is the longest strike's span in
     seconds, so the search for a strike still running at `now` can start by bisection instead of a scan.
-    Strikes called off are skipped unless every candidate was called off."""
-    every_called_off = not any(s.status != "called_off" for s in strikes)
+    Strikes not yet public at `now` are skipped, and so are strikes called off unless every candidate was."""
+    every_called_off = not any(s.status != "called_off" and known_by(s, now) for s in strikes)
 
     def held(s: StrikeKey) -> bool:
-        return every_called_off or s.status != "called_off"
+        return known_by(s, now) and (every_called_off or s.status != "called_off")
 
     if u.order == "longest":
         return [max((s for s in strikes if held(s)), key=lambda s: s.duration_hours or 0)], "longest"
@@ -356,15 +361,21 @@ def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime,
 
 def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Strike dates, next/current/last strike, how long, longest."""
-    strikes = _strikes(kb, u)
-    if not strikes:
+    if u.order == "longest" and not (u.unions or u.groups or u.nations or u.has_when()):
+        # a KB-wide superlative: walk the strikes longest first (ties in start order) to the first public at `now`
+        by_length = kb.cached("strikes_by_length", lambda: sorted(kb.catalog("strike").items,
+                                                                  key=lambda s: -(s.duration_hours or 0)))
+        best = next((s for s in by_length if known_by(s, now) and s.status != "called_off"), None)
+        strikes = [best] if best else []
+    else:
+        strikes = _strikes(kb, u, now, check_known=False)  # _pick_strikes checks publication on what it picks
+    if not any(known_by(s, now) for s in strikes):
         return None
-    if u.order == "longest" and len(strikes) == len(kb.catalog("strike")):
-        strikes = kb.cached("longest_strike", lambda: _pick_strikes(strikes, u, now, 0)[0])  # a KB-wide superlative
     chosen, mode = _pick_strikes(strikes, u, now, kb.catalog("strike").max_span)
     if mode in ("next", "this_week") and not chosen:
         started = bisect_right(strikes, now.timestamp(), key=_start_ts)
-        past = _load(kb, "strike", strikes[started - 1:started] if started else [])
+        last = next((s for s in reversed(strikes[:started]) if known_by(s, now)), None)
+        past = _load(kb, "strike", [last] if last else [])
         text = C.nothing_upcoming(kb, u, past[-1] if past else None, now, this_week=mode == "this_week")
         return Result("next_strike", past, 0.8, text)
     if not chosen:
@@ -381,13 +392,13 @@ def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
                                                        left_out=left_out, latest=not u.has_when()))
 
 
-def _ballots(kb: KnowledgeBase, u: Understanding) -> list[BallotKey]:
+def _ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> list[BallotKey]:
     """Dated, non-variant ballots agreeing with the question's entities and time words, by close (or
     announcement, or opening). The catalog matched union, group and windows exactly; nations are checked here.
     An undated ballot can't be placed in time, so it never answers."""
     wins = _windows(u)
     out = [b for b in kb.catalog("ballot").select(any_of=_entities(u), windows=wins)
-           if not b.variant_of and (b.opens or b.closes or b.announced)
+           if not b.variant_of and (b.opens or b.closes or b.announced) and known_by(b, now)
            and not (u.nations and not (u.nations & set(b.nations)))]
     return sorted(out, key=lambda b: (b.closes or b.announced or b.opens).last)  # type: ignore[union-attr]
 
@@ -400,15 +411,15 @@ def _rank_by_text(u: Understanding, facts: list, text_of) -> list[tuple[float, o
 
 def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Ballot deadlines, results, turnout and leadership recommendations, as known at `now`."""
-    ballots = _ballots(kb, u)
+    ballots = _ballots(kb, u, now)
     if not ballots:
         return None
     if re.search(r"\bstrike action\b|\bfor strike\b|\bstrike ballot\b|\bmandate\b", u.norm):
-        strike_only = [b for b in ballots if b.purpose == "statutory_strike_ballot"]
-        ballots = strike_only or ballots
+        ballots = [b for b in ballots if b.purpose == "statutory_strike_ballot"]
     elif re.search(r"\boffer\b|\bdeal\b|\baward\b", u.norm):
-        pay = [b for b in ballots if b.purpose != "statutory_strike_ballot"]
-        ballots = pay or ballots
+        ballots = [b for b in ballots if b.purpose != "statutory_strike_ballot"]
+    if not ballots:
+        return None  # a vote on an offer is never answered with a strike ballot, nor the other way round
     if u.intent == "ballot_deadline" or u.order == "next":
         open_now = [b for b in ballots if b.closes and b.closes.last >= now]
         if open_now:
@@ -457,7 +468,7 @@ def handle_offers(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
     fam = _group_family(kb, u.groups)
     offers: list[Offer] = []
     for o in kb.all("offer"):
-        if o.variant_of or o.date.first > now:
+        if o.variant_of or o.date.first > now or not C.any_published_by(o, now):
             continue
         if u.unions and not (u.unions & set(o.unions)) and not (fam & set(o.staff_groups)):
             continue
@@ -499,7 +510,7 @@ def _figures_for(kb: KnowledgeBase, strikes: list[StrikeKey], metric: str | tupl
 
 
 def _figure_fits(f: FigureKey, metrics: tuple[str, ...], now: datetime, u: Understanding) -> bool:
-    return (f.metric in metrics and not f.cumulative and f.as_of.first <= now
+    return (f.metric in metrics and not f.cumulative and f.as_of.first <= now and known_by(f, now)
             and not (u.setting and f.setting != u.setting)
             and not (f.area.lower() != "england" and f.area.lower() not in u.norm))
 
@@ -522,7 +533,7 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
         return None  # how many people struck is not how many appointments moved (strikers are not curated per strike)
     if not (u.unions or u.groups or u.has_when() or u.order):
         return None  # "figures" alone names no strike: answering with some strike's number would be a guess
-    strikes = _strikes(kb, u)
+    strikes = _strikes(kb, u, now)
     if not strikes:
         return None
     if not u.has_when() and u.order in (None, "last", "latest"):
@@ -550,9 +561,11 @@ class Totals:
                 self.by_variant.setdefault(f.variant_of, []).append(f)
 
     def known_at(self, now: datetime) -> tuple[list[FigureKey], list[float]]:
-        """Keys whose as-of moment is at or before `now`, and their as-of times (POSIX seconds)."""
+        """Keys whose as-of moment is at or before `now` and whose source was out by then, and their as-of
+        times (POSIX seconds)."""
         n = bisect_right(self.times, now.timestamp())
-        return self.keys[:n], self.times[:n]
+        pairs = [(f, t) for f, t in zip(self.keys[:n], self.times[:n], strict=True) if known_by(f, now)]
+        return [f for f, _t in pairs], [t for _f, t in pairs]
 
 
 def _totals(kb: KnowledgeBase, name: str, keep) -> Totals:  # noqa: ANN001
@@ -579,7 +592,7 @@ def handle_cumulative(kb: KnowledgeBase, u: Understanding, now: datetime) -> Res
         return Result("cumulative_total", first, 0.9, C.passed_text(kb, first[0], u.threshold, now))
     anchor = cums[-1]
     if u.has_when() or u.groups or u.unions:
-        strikes = _strikes(kb, u)
+        strikes = _strikes(kb, u, now)
         if strikes and u.has_when():
             in_cums = {f.id for f in cums}
             cat = kb.catalog("figure")
@@ -622,7 +635,7 @@ def handle_cost(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | 
     if u.nations and "england" not in u.nations:
         return None
     if u.unions or u.groups or u.has_when():
-        keys = [f for f in _figures_for(kb, _strikes(kb, u), "cost", now, u)]
+        keys = [f for f in _figures_for(kb, _strikes(kb, u, now), "cost", now, u)]
         keys = sorted(keys, key=lambda f: f.as_of.last)[-3:]
     else:
         keys = _totals(kb, "cost", lambda f: f.metric == "cost").known_at(now)[0][-3:]
@@ -640,8 +653,9 @@ def handle_comparison(kb: KnowledgeBase, u: Understanding, now: datetime) -> Res
         (f for f in kb.catalog("figure").items if f.metric == "appointments_rescheduled" and not f.cumulative
          and f.setting == "acute" and f.area == "England" and f.strike_ids), key=lambda f: (-f.value, f.row)))
     anything = not (u.unions or u.groups or u.nations or u.has_when())
-    strikes = set() if anything else {s.id for s in _strikes(kb, u)}
-    best = next((f for f in biggest if f.as_of.last <= now and (anything or strikes & set(f.strike_ids))), None)
+    strikes = set() if anything else {s.id for s in _strikes(kb, u, now)}
+    best = next((f for f in biggest if f.as_of.last <= now and known_by(f, now)
+                 and (anything or strikes & set(f.strike_ids))), None)
     if best is None:
         return None
     full = _load(kb, "figure", [best])
@@ -713,7 +727,7 @@ def handle_faq(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | N
     scored.sort(key=lambda x: -x[0])
     top, q = scored[0]
     runner = scored[1][0] if len(scored) > 1 else 0.0
-    return Result("faq", [q], top, C.faq_text(q), runner_up=runner)
+    return Result("faq", [q], top, C.faq_text(q, now), runner_up=runner)
 
 
 HANDLERS = {

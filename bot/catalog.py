@@ -32,6 +32,7 @@ class StrikeKey:
     end: PartialDate
     duration_hours: float | None
     status: str
+    known: datetime | None = None  # when its earliest curated source was out (see KnowledgeBase.known_from)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class BallotKey:
     announced: PartialDate | None
     outcome: str
     variant_of: str
+    known: datetime | None = None
 
     @property
     def result_known_from(self) -> PartialDate | None:
@@ -71,6 +73,7 @@ class FigureKey:
     variant_of: str
     as_of: PartialDate
     row: int  # position in the curated file, to keep the curators' order among equals
+    known: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,3 +158,9 @@ class Catalog(Generic[K]):
     def referring_to(self, ref: str) -> list[K]:
         """Keys whose `refs` include `ref` (e.g. figures measuring one strike), in span order."""
         return self.referrers.get(ref, [])
+
+
+def known_by(key: object, now: datetime) -> bool:
+    """True when `key`'s earliest curated source had been published at `now` (no date = always known)."""
+    known = getattr(key, "known", None)
+    return known is None or known <= now

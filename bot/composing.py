@@ -69,6 +69,12 @@ def published_by(s: Source, now: datetime | None) -> bool:
     return (p.first if p.precision in ("day", "minute") else p.last) <= now
 
 
+def any_published_by(fact: Fact, now: datetime) -> bool:
+    """True when at least one of the fact's curated sources had been published at `now` (see published_by)."""
+    srcs = [getattr(fact, "source", None), *getattr(fact, "other_sources", ())]
+    return any(published_by(s, now) for s in srcs if s is not None)
+
+
 def sources_of(facts: list[Fact], now: datetime | None = None) -> list[Source]:
     """Sources of the facts shown, first seen first, without repeats: each fact's primary source, or, when
     that was published after `now` (a `--now` question about the past), the first of its other sources
@@ -182,7 +188,8 @@ def nothing_upcoming(kb: KnowledgeBase, u, last: Strike | None, now: datetime, *
     newest = kb.newest_as_of()
     window = "this week" if this_week else "after " + fmt_partial(_at(now), weekday=False)
     text = f"No strike {window} is in my knowledge base"
-    text += f" (its figures run to {fmt_partial(newest, weekday=False)})." if newest else "."
+    # the coverage date helps only when it is before the moment asked about (a --now in the past has none)
+    text += f" (its figures run to {fmt_partial(newest, weekday=False)})." if newest and newest.last < now else "."
     if last:
         text += f"\nMost recent: {strike_line(kb, last)}" + sources_block([last], now)
     return text
@@ -404,9 +411,10 @@ def statements_text(kb: KnowledgeBase, st: list[Statement]) -> str:
     return "\n".join(("• " + x) if len(lines) > 1 else x for x in lines) + sources_block(list(st))
 
 
-def faq_text(q: Faq) -> str:
-    """A curated FAQ answer with its source."""
-    return q.answer + sources_block([q])
+def faq_text(q: Faq, now: datetime | None = None) -> str:
+    """A curated FAQ answer with its source (marked when published after `now`: FAQs are background, kept
+    for past dates too, but the reader should see the source is later)."""
+    return q.answer + sources_block([q], now)
 
 
 def staleness_note(kb: KnowledgeBase, u, now: datetime) -> str:  # noqa: ANN001

@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -264,11 +265,33 @@ class KnowledgeBase:
                                                "figure": self._figure_catalog,
                                                "statement": self._statement_catalog}[kind])
 
+    def known_from(self, source_id: str | None, other_ids: str | None = "") -> datetime | None:
+        """When a fact citing these sources became public: the earliest publication among them (a source dated
+        to the day counts from that day's start; one dated only by month or year from its end, when it had
+        surely appeared). None when no source has a date. Cached per source combination."""
+        memo = self.cached("known_from", dict)
+        key = (source_id or "", other_ids or "")
+        if key not in memo:
+            src = self.sources()
+            moments = []
+            for sid in (source_id, *_split(other_ids)):
+                s = src.get(sid or "")
+                if s is None:
+                    continue
+                try:
+                    p = parse_partial(s.published)
+                except ValueError:
+                    continue
+                moments.append(p.first if p.precision in ("day", "minute") else p.last)
+            memo[key] = min(moments, default=None)
+        return memo[key]
+
     def _strike_catalog(self) -> Catalog[StrikeKey]:
-        t = self._tuple
-        keys = (StrikeKey(r[0], t(r[1]), t(r[2]), t(r[3]), parse_partial(r[4]), parse_partial(r[5]), r[6], r[7])
+        t, k = self._tuple, self.known_from
+        keys = (StrikeKey(r[0], t(r[1]), t(r[2]), t(r[3]), parse_partial(r[4]), parse_partial(r[5]), r[6], r[7],
+                          k(r[8], r[9]))
                 for r in self._conn().execute("SELECT id, unions, staff_groups, nations, start_text, end_text, "
-                                              "duration_hours, status FROM strikes"))
+                                              "duration_hours, status, source_id, other_source_ids FROM strikes"))
         return Catalog(keys, lambda k: (k.start.first, k.end.last),
                        lambda k: [*(f"u:{x}" for x in k.unions), *(f"g:{x}" for x in k.staff_groups)])
 
@@ -278,18 +301,19 @@ class KnowledgeBase:
             return (first.first if first else None, last.last if last else None)
 
         keys = (BallotKey(r[0], r[1], r[2], self._tuple(r[3]), r[4], r[5], _pd(r[6]), _pd(r[7]), _pd(r[8]),
-                          r[9] or "", r[10] or "")
+                          r[9] or "", r[10] or "", self.known_from(r[11], r[12]))
                 for r in self._conn().execute("SELECT id, union_id, staff_group, nations, purpose, subject, "
-                                              "opens_text, closes_text, announced_text, outcome, variant_of "
-                                              "FROM ballots"))
+                                              "opens_text, closes_text, announced_text, outcome, variant_of, "
+                                              "source_id, other_source_ids FROM ballots"))
         return Catalog(keys, span, lambda k: (f"u:{k.union}", f"g:{k.staff_group}"),
                        lambda k: (k.variant_of,) if k.variant_of else ())
 
     def _figure_catalog(self) -> Catalog[FigureKey]:
         keys = (FigureKey(r[0], r[1], r[2], r[3], r[4], r[5], self._tuple(r[6]), bool(r[7]), r[8] or "",
-                          parse_partial(r[9]), r[10])
+                          parse_partial(r[9]), r[10], self.known_from(r[11], r[12]))
                 for r in self._conn().execute("SELECT id, metric, value, qualifier, setting, area, strike_ids, "
-                                              "cumulative, variant_of, as_of_text, rowid FROM figures"))
+                                              "cumulative, variant_of, as_of_text, rowid, source_id, "
+                                              "other_source_ids FROM figures"))
         return Catalog(keys, lambda k: (k.as_of.first, k.as_of.last), lambda k: (f"m:{k.metric}",),
                        lambda k: [f"{sid}|{k.metric}" for sid in k.strike_ids])
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import composing as C
 from bot.answering import answer
 from bot.clock import parse_now
 from bot.evaluation import run_eval
@@ -153,3 +154,22 @@ def test_eval_file_errors_name_file_and_line(real_kb, tmp_path) -> None:
     bad.write_text('{"question": "latest totals"}\nnot json\n', encoding="utf-8")
     with pytest.raises(EvalFileError, match=r"bad.jsonl:2: not JSON"):
         run_eval(bad, real_kb)
+
+
+@pytest.mark.parametrize(("now", "question", "not_yet_known"), [
+    ("2023-01-01T10:00", "When is the next consultants strike?", "July 2023"),
+    ("2023-04-20T10:00", "When is the next junior doctors strike?", "June 2023"),
+    ("2022-12-01T10:00", "What was the longest strike?", "January 2024"),
+    ("2023-04-20T10:00", "When does the RCN ballot close?", "2024"),
+])
+def test_now_never_answers_with_facts_not_yet_public(real_kb, now, question, not_yet_known) -> None:
+    a = answer(question, real_kb, now=parse_now(now))
+    assert not_yet_known not in a.text
+    assert all(C.published_by(s, parse_now(now)) for s in a.sources)
+
+
+def test_a_vote_on_an_offer_is_not_answered_with_a_strike_ballot(real_kb) -> None:
+    a = answer("Did the RCN accept the pay offer?", real_kb, now=parse_now("2023-01-01T10:00"))
+    assert "mandate" not in a.text and "strike ballot" not in a.text
+    later = answer("Did the RCN accept the pay offer?", real_kb, now=parse_now("2023-04-20T10:00"))
+    assert "rejected" in later.text and "54%" in later.text
