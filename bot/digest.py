@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.clock import fmt_count, fmt_partial, fmt_pct, fmt_range
+from bot.composing import any_published_by
 from bot.knowledge import KnowledgeBase
 from bot.models import Ballot, Figure, Source, Strike
 from bot.phrasings import Names, org_label
@@ -115,9 +116,10 @@ def latest_totals(kb: KnowledgeBase, now: datetime, scope: Scope | None = None) 
     names = Names(kb)
     strikes = {s.id: s for s in kb.all("strike")}
     figures = [f for f in kb.all("figure") if f.metric == TOTAL_METRIC and not f.variant_of
-               and _known(f.as_of, now) and _in_scope(f, scope, strikes)]
+               and _known(f.as_of, now) and any_published_by(f, now) and _in_scope(f, scope, strikes)]
     cumulative = max((f for f in figures if f.cumulative), key=lambda f: f.as_of.last, default=None)
-    per_strike = _latest_per_strike([f for f in figures if not f.cumulative and f.strike_ids], cumulative)
+    per_strike = _latest_per_strike([f for f in figures if not f.cumulative and f.strike_ids], cumulative, strikes,
+                                    scope)
     title = f"Latest totals: rescheduled appointments ({scope.label})"
     if cumulative is None and not per_strike:
         return Digest(title, [f"I hold no figures on rescheduled appointments for {scope.label} yet."],
@@ -150,35 +152,66 @@ def latest_totals(kb: KnowledgeBase, now: datetime, scope: Scope | None = None) 
     return Digest(title, lines, sources, newest.text)
 
 
-def _latest_per_strike(figs: list[Figure], cumulative: Figure | None) -> list[Figure]:
-    """One figure per strike set (the newest as-of), in the cumulative's setting, oldest strike first."""
+def _latest_per_strike(figs: list[Figure], cumulative: Figure | None, strikes: dict[str, Strike],
+                       scope: Scope) -> list[Figure]:
+    """The per-strike figures that can sit under a running total and be added up, oldest strike first:
+    - the total's setting and area (without a total: acute trusts, England), never a mix;
+    - published by the total's as-of date, for strikes that ended by its period end;
+    - whole strikes only (a first-day count inside a two-day strike is left out);
+    - for a union or staff group, figures whose every strike is in scope (not a joint count with others);
+    - the newest version per set of strikes, and no strike counted twice (larger sets win)."""
+    setting, area = (cumulative.setting, cumulative.area) if cumulative is not None else ("acute", "England")
+    figs = [f for f in figs if f.setting == setting and f.area == area and _covers_whole_strikes(f, strikes)]
     if cumulative is not None:
-        figs = [f for f in figs if f.setting == cumulative.setting and f.area == cumulative.area]
-    best: dict[tuple[tuple[str, ...], str], Figure] = {}
+        end = (cumulative.period_end or cumulative.as_of).last
+        figs = [f for f in figs if f.as_of.last <= cumulative.as_of.last
+                and all(strikes[i].end.first <= end for i in f.strike_ids if i in strikes)]
+    if not scope.everything:
+        figs = [f for f in figs if all(_strike_in_scope(strikes[i], scope) for i in f.strike_ids if i in strikes)]
+    best: dict[tuple[str, ...], Figure] = {}
     for f in figs:
-        key = (f.strike_ids, f.setting)
-        if key not in best or f.as_of.last > best[key].as_of.last:
-            best[key] = f
-    return sorted(best.values(), key=lambda f: ((f.period_start or f.as_of).first, f.id))
+        if f.strike_ids not in best or f.as_of.last > best[f.strike_ids].as_of.last:
+            best[f.strike_ids] = f
+    chosen: list[Figure] = []
+    counted: set[str] = set()
+    for f in sorted(best.values(), key=lambda f: (-len(f.strike_ids), f.id)):
+        if counted.isdisjoint(f.strike_ids):
+            chosen.append(f)
+            counted |= set(f.strike_ids)
+    return sorted(chosen, key=lambda f: ((f.period_start or f.as_of).first, f.id))
+
+
+def _strike_in_scope(s: Strike, scope: Scope) -> bool:
+    return bool(set(scope.unions) & set(s.unions)) or bool(set(scope.groups) & set(s.staff_groups))
+
+
+def _covers_whole_strikes(f: Figure, strikes: dict[str, Strike]) -> bool:
+    """False when the figure's period is shorter than the strikes it measures (e.g. a first-day count)."""
+    st = [strikes[i] for i in f.strike_ids if i in strikes]
+    if not st:
+        return False
+    if f.period_start and f.period_start.local_first.date() > min(s.start.local_first.date() for s in st):
+        return False
+    return not (f.period_end and f.period_end.local_last.date() < max(s.end.local_last.date() for s in st))
 
 
 def _workings(cumulative: Figure | None, per_strike: list[Figure]) -> list[str]:
+    """How the listed figures relate to the total. The sum is our arithmetic on sourced figures, and says so."""
     if not per_strike:
         return []
     total = sum(f.value for f in per_strike)
     n = len(per_strike)
-    line = (f"Workings: the {n} per-strike figure{'s' if n != 1 else ''} held add{'s' if n == 1 else ''} "
-            f"up to {fmt_count(total)}")
+    line = (f"Workings (our arithmetic on the figures listed, not a published number): the {n} per-strike "
+            f"figure{'s' if n != 1 else ''} add{'s' if n == 1 else ''} up to {fmt_count(total)}")
     if cumulative is None:
         return [line + "."]
     rest = cumulative.value - total
     if abs(rest) < 0.5:
         return [line + ", matching the running total."]
     if rest > 0:
-        return [line + f"; the other {fmt_count(rest)} of the running total come from strikes "
-                       "without a per-strike figure here."]
-    return [line + f", {fmt_count(-rest)} more than the running total (the figures were published on "
-                   "different dates)."]
+        return [line + f"; the other {fmt_count(rest)} of the running total are strikes with no whole-strike "
+                       "figure listed here."]
+    return [line + f", {fmt_count(-rest)} more than the running total (the figures were revised after it)."]
 
 
 def _ballot_line(b: Ballot, names: Names, now: datetime) -> str:
