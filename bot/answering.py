@@ -541,7 +541,9 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
         latest = next((s for s in reversed(strikes) if s.start.first <= now and _figures_for(kb, [s], metric, now, u)),
                       None)
         strikes = [latest] if latest else []
-    keys = sorted(_figures_for(kb, strikes, metric, now, u), key=C.figure_rank)
+    found = _figures_for(kb, strikes, metric, now, u)
+    area = C.asked_area(u, [f.area for f in found])
+    keys = sorted(found, key=lambda f: C.figure_rank(f, area))
     figs = _load(kb, "figure", keys[:MAX_FIGURES])
     if not figs:
         return None
@@ -588,10 +590,22 @@ def handle_cumulative(kb: KnowledgeBase, u: Understanding, now: datetime) -> Res
         if over is None:
             last = _load(kb, "figure", cums[-1:])
             return Result("cumulative_total", last, 0.75, C.not_passed_text(kb, last[0], u.threshold, now))
-        first = _load(kb, "figure", [over])
-        return Result("cumulative_total", first, 0.9, C.passed_text(kb, first[0], u.threshold, now))
+        release = _load(kb, "figure", _same_release(cums, times, totals, over))
+        first = next(f for f in release if f.id == over.id)
+        others = [f for f in release if f.id != over.id]
+        return Result("cumulative_total", [first], 0.9, C.passed_text(kb, first, u.threshold, now, others),
+                      cited=others)
     anchor = cums[-1]
-    if u.has_when() or u.groups or u.unions:
+    as_of_words = re.search(r"\b(as of|as at|by the end of|at the end of|up to|until)\b", u.norm)
+    if (u.groups or u.unions) and not u.has_when():
+        return None  # the running totals count every strike: never give one as a union's or a staff group's
+    if as_of_words and u.has_when() and not (u.groups or u.unions):
+        end = max(b for _a, b in _windows(u))  # "as of April 2023": the last total published by its end
+        by_then = [f for f in cums if f.as_of.last <= end]
+        if not by_then:
+            return None
+        anchor = by_then[-1]
+    elif u.has_when() or u.groups or u.unions:
         strikes = _strikes(kb, u, now)
         if strikes and u.has_when():
             in_cums = {f.id for f in cums}
@@ -605,8 +619,9 @@ def handle_cumulative(kb: KnowledgeBase, u: Understanding, now: datetime) -> Res
                 return None
             anchor = tied[-1] if tied else after  # type: ignore[assignment]
     group = _load(kb, "figure", _same_release(cums, times, totals, anchor))
-    newer = next((f for f in reversed(cums) if f.as_of.last > anchor.as_of.last and f.setting == anchor.setting),
-                 None)
+    shown = {f.id for f in group}
+    newer = next((f for f in reversed(cums) if f.as_of.last > anchor.as_of.last and f.setting == anchor.setting
+                  and f.area == anchor.area and f.id not in shown), None)
     newer_full = _load(kb, "figure", [newer] if newer else [])
     return Result("cumulative_total", group, 0.88, C.cumulative_text(kb, group, newer_full, u, now),
                   cited=newer_full)

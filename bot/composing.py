@@ -323,10 +323,22 @@ def _strike_context(kb: KnowledgeBase, f: Figure) -> str:
         if f.period_start and f.period_end:
             over = f" over {fmt_range(f.period_start, f.period_end)}"
         return over
+    part = ""
+    if f.period_start and f.period_end and _shorter_than(f, strikes):
+        part = f" on {fmt_range(f.period_start, f.period_end)} only (part of"  # e.g. a first-day count
     if len(strikes) == 1:
         s = strikes[0]
-        return f" during the {_who(kb, s)} strike, {span(s.start, s.end)}"
-    return " during the strikes of " + "; ".join(f"{_who(kb, s)} {fmt_range(s.start, s.end)}" for s in strikes)
+        ctx = f" the {_who(kb, s)} strike, {span(s.start, s.end)}"
+    else:
+        ctx = " the strikes of " + "; ".join(f"{_who(kb, s)} {fmt_range(s.start, s.end)}" for s in strikes)
+    return f"{part}{ctx})" if part else f" during{ctx}"
+
+
+def _shorter_than(f: Figure, strikes: list[Strike]) -> bool:
+    """True when the figure's period leaves out days of the strikes it measures."""
+    return bool(f.period_start and f.period_end) and (
+        f.period_start.local_first.date() > min(s.start.local_first.date() for s in strikes)  # type: ignore[union-attr]
+        or f.period_end.local_last.date() < max(s.end.local_last.date() for s in strikes))  # type: ignore[union-attr]
 
 
 def figure_line(kb: KnowledgeBase, f: Figure) -> str:
@@ -343,17 +355,25 @@ def figure_line(kb: KnowledgeBase, f: Figure) -> str:
     return line[:1].upper() + line[1:]  # it starts a line or a bullet ('More than 4,000 …')
 
 
-def figure_rank(f) -> tuple:  # noqa: ANN001
-    """Sort key for listing figures (a Figure or its catalog key): the headline first, i.e. the main source's
-    version, acute trusts, an exact count, England, then the largest value."""
-    return (f.variant_of != "", f.setting != "acute", f.qualifier != "exact", f.area != "England", -f.value)
+def figure_rank(f, area: str = "England") -> tuple:  # noqa: ANN001
+    """Sort key for listing figures (a Figure or its catalog key): the headline first, i.e. the area asked
+    about (England unless the question names another, such as London), the main source's version, acute
+    trusts, an exact count, then the largest value."""
+    return (f.area.lower() != area.lower(), f.variant_of != "", f.setting != "acute", f.qualifier != "exact",
+            -f.value)
+
+
+def asked_area(u, areas: list[str]) -> str:  # noqa: ANN001
+    """The area among `areas` that the question names ('London'), else 'England'."""
+    return next((a for a in areas if a.lower() != "england" and f" {a.lower()} " in f" {u.norm} "), "England")
 
 
 def figures_text(kb: KnowledgeBase, figs: list[Figure], u, now: datetime, *, lead: str = "",  # noqa: ANN001
                  more: int = 0) -> str:
     """Per-strike figures, the headline first (acute, exact, England), others each with scope and source;
     `more` = how many further matching figures were left out (the reply says so and how to narrow)."""
-    figs = sorted(figs, key=figure_rank)
+    area = asked_area(u, [f.area for f in figs]) if u is not None else "England"
+    figs = sorted(figs, key=lambda f: figure_rank(f, area))
     head, rest = figs[0], figs[1:]
     text = (f"{lead}: " if lead else "") + figure_line(kb, head)
     if rest:
@@ -384,6 +404,8 @@ def cumulative_text(kb: KnowledgeBase, group: list[Figure], newer: list[Figure],
 def _why_different(head: Figure, f: Figure) -> str:
     """Why a total from the same release differs from the headline: another setting, or the same count as
     another source (or version of the release) gives it."""
+    if f.area != head.area:
+        return f"covers {f.area} only"
     if f.setting == "not_stated":
         return "the source does not say which settings it counts"
     if f.setting != head.setting:
@@ -391,11 +413,19 @@ def _why_different(head: Figure, f: Figure) -> str:
     return "same setting, as another source or version of the release gives it"
 
 
-def passed_text(kb: KnowledgeBase, f: Figure, threshold: float, now: datetime) -> str:
-    """When a running total first passed a threshold."""
-    return (f"The running total first passed {fmt_count(threshold)} in the figures published "
+def passed_text(kb: KnowledgeBase, f: Figure, threshold: float, now: datetime,
+                others: list[Figure] | None = None) -> str:
+    """When a running total first passed a threshold, with the other totals of the same release beside it
+    (another setting or source may not have passed it: 531,000 all settings vs 483,085 acute)."""
+    others = others or []
+    text = (f"The running total first passed {fmt_count(threshold)} in the figures published "
             f"{fmt_partial(f.as_of)}: {value_text(f)} appointments rescheduled in {SETTING_TEXT.get(f.setting)}, "
-            f"{f.area}{_strike_context(kb, f)}.") + sources_block([f], now)
+            f"{f.area}{_strike_context(kb, f)}.")
+    if others:
+        text += "\nOther totals from the same time:\n" + "\n".join(
+            f"• {value_text(o)} — {SETTING_TEXT.get(o.setting)}, as of {fmt_partial(o.as_of, weekday=False)} "
+            f"({o.source.publisher}; {_why_different(f, o)})" for o in others)
+    return text + sources_block([f, *others], now)
 
 
 def not_passed_text(kb: KnowledgeBase, f: Figure, threshold: float, now: datetime) -> str:

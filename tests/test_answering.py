@@ -173,3 +173,30 @@ def test_a_vote_on_an_offer_is_not_answered_with_a_strike_ballot(real_kb) -> Non
     assert "mandate" not in a.text and "strike ballot" not in a.text
     later = answer("Did the RCN accept the pay offer?", real_kb, now=parse_now("2023-04-20T10:00"))
     assert "rejected" in later.text and "54%" in later.text
+
+
+@pytest.mark.parametrize(("month", "total"), [("April 2023", "483,085"), ("February 2023", "88,000")])
+def test_total_as_of_a_month_is_the_last_published_by_its_end(real_kb, month, total) -> None:
+    a = answer(f"What was the total number of rescheduled appointments as of {month}?", real_kb, now=NOW)
+    assert a.text.startswith(f"Running total since the strikes began: {total} ")
+
+
+def test_running_totals_are_never_given_as_one_group_s_total(real_kb) -> None:
+    a = answer("How many appointments have junior doctors strikes rescheduled in total?", real_kb, now=NOW)
+    assert "1,486,258" not in a.text and "1,491,303" not in a.text
+
+
+def test_area_asked_about_leads_and_part_day_counts_say_so(real_kb) -> None:
+    london = answer("How many appointments were rescheduled in London in December 2023?", real_kb, now=NOW)
+    assert ", London during" in london.text.splitlines()[0]
+    dec = answer("How many appointments were rescheduled in the December 2023 junior doctors strike?", real_kb,
+                 now=NOW)
+    line = next(x for x in dec.text.splitlines() if "31,805" in x)
+    assert "on Wednesday 20 December 2023 only (part of" in line
+
+
+def test_passing_a_threshold_shows_the_release_side_by_side(real_kb) -> None:
+    a = answer("When did rescheduled appointments pass 500,000?", real_kb, now=NOW)
+    assert "531,000" in a.text and "483,085" in a.text and "counts a different setting" in a.text
+    total = answer("What was the total as of December 2023?", real_kb, now=NOW)
+    assert "covers London only" in total.text
