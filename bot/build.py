@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Callable
@@ -206,10 +207,12 @@ def _read_csv(path: Path, problems: list[str], display: str) -> tuple[list[str],
     return header, rows
 
 
-def load_rows(source_dir: Path) -> tuple[dict[str, list[Row]], list[str]]:
+def load_rows(source_dir: Path, unreadable: set[str] | None = None) -> tuple[dict[str, list[Row]], list[str]]:
     """Read and type-check every CSV in `source_dir` (cross-file references are checked by `validate`).
 
-    Returns ({table: [Row]}, problems)."""
+    Returns ({table: [Row]}, problems); tables whose file could not be read at all (missing, not UTF-8, a
+    required column missing) are added to `unreadable`, so references to them are not also reported."""
+    unreadable = unreadable if unreadable is not None else set()
     problems: list[str] = []
     tables: dict[str, list[Row]] = {}
     for table in ORDER:
@@ -218,8 +221,13 @@ def load_rows(source_dir: Path) -> tuple[dict[str, list[Row]], list[str]]:
         tables[table] = []
         if not path.exists():
             problems.append(f"{display}:1: (file): missing file {table}.csv")
+            unreadable.add(table)
             continue
+        before = len(problems)
         header, records = _read_csv(path, problems, display)
+        if len(problems) > before and not header:
+            unreadable.add(table)  # not UTF-8: nothing of it was read, so no column can be reported missing
+            continue
         cols = {c.name: c for c in TABLES[table]}
         missing = [c.name for c in TABLES[table] if c.required and c.name not in header]
         for name in missing:
@@ -228,6 +236,7 @@ def load_rows(source_dir: Path) -> tuple[dict[str, list[Row]], list[str]]:
             if name not in cols:
                 problems.append(f"{display}:1: {name}: unknown column (expected {', '.join(cols)})")
         if missing:
+            unreadable.add(table)
             continue
         for line, rec in records:
             if len(rec) != len(header):
@@ -246,7 +255,7 @@ def load_rows(source_dir: Path) -> tuple[dict[str, list[Row]], list[str]]:
     return tables, problems
 
 
-def validate(tables: dict[str, list[Row]]) -> list[str]:
+def validate(tables: dict[str, list[Row]], unreadable: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Cross-row checks: duplicate ids, references to other tables, end before start, variants."""
     problems: list[str] = []
     ids: dict[str, set[str]] = {}
@@ -264,13 +273,34 @@ def validate(tables: dict[str, list[Row]]) -> list[str]:
                 v = row.values.get(col.name)
                 if not col.ref or not v or not isinstance(v, str):
                     continue
+                if col.ref in unreadable:
+                    continue  # that file's own problem is reported; a reference error per row would bury it
                 for item in (_split(v) if col.kind == "refs" else [v]):
                     if item not in ids[col.ref]:
                         what = {"sources": "source id", "organisations": "organisation",
                                 "staff_groups": "staff group", "strikes": "strike"}.get(col.ref, col.ref[:-1])
                         problems.append(f"{row.file}:{row.line}: {col.name}: unknown {what} {item!r}")
             problems += _order_checks(table, row)
+            problems += _prose_checks(table, row)
     return problems
+
+
+# Prose a reply shows as written must carry no figures: numbers come from typed columns (STYLE: numbers come from
+# data). Years and the NHS service numbers 111 and 999 are not figures.
+PROSE_COLUMNS = {"faqs": "answer", "statements": "paraphrase"}
+NOT_A_FIGURE = re.compile(r"(19|20)\d\d|111|999")
+
+
+def _prose_checks(table: str, row: Row) -> list[str]:
+    col = PROSE_COLUMNS.get(table)
+    text = row.values.get(col) if col else None
+    if not isinstance(text, str):
+        return []
+    figures = [t for t in re.findall(r"\d[\d,.]*\d|\d", text) if not NOT_A_FIGURE.fullmatch(t)]
+    if not figures:
+        return []
+    return [f"{row.file}:{row.line}: {col}: contains the figure {figures[0]!r}; shown as written, so a figure here "
+            "would bypass the typed columns (put it in figures.csv, or write it without digits)"]
 
 
 def _order_checks(table: str, row: Row) -> list[str]:
@@ -293,8 +323,9 @@ def _display(path: Path) -> str:
 
 def check(source_dir: Path) -> dict[str, list[Row]]:
     """Validate `source_dir`. Returns the typed rows; raises BuildError with every problem."""
-    tables, problems = load_rows(source_dir)
-    problems += validate(tables)
+    unreadable: set[str] = set()
+    tables, problems = load_rows(source_dir, unreadable)
+    problems += validate(tables, unreadable)
     if problems:
         raise BuildError(problems)
     return tables

@@ -118,3 +118,31 @@ def test_built_file_is_readable_like_other_build_output(tmp_path) -> None:
     out = tmp_path / "kb.sqlite"
     build(DEFAULT_KNOWLEDGE_DIR, out)
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def test_an_unreadable_file_is_one_problem_not_one_per_reference(tmp_path: Path) -> None:
+    d = _copy(tmp_path)
+    p = d / "sources.csv"
+    p.write_bytes(b"\xff" + p.read_bytes())
+    problems = _problems(d)
+    assert len(problems) == 1 and "sources.csv:1: (encoding): not UTF-8" in problems[0], problems
+
+
+def test_a_figure_in_faq_prose_is_refused(tmp_path: Path) -> None:
+    d = _copy(tmp_path)
+    faqs = d / "faqs.csv"
+    rows = faqs.read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    answer_col = header.index("answer")
+    import csv
+    import io
+
+    parsed = list(csv.reader(io.StringIO(faqs.read_text(encoding="utf-8"))))
+    parsed[1][answer_col] = "About 999,999 appointments moved; call 999 or 111 in an emergency since 2023."
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(parsed)
+    faqs.write_text(out.getvalue(), encoding="utf-8")
+    problems = _problems(d)
+    assert problems == [f"{problems[0].split(':')[0]}:2: answer: contains the figure '999,999'; shown as written, "
+                        "so a figure here would bypass the typed columns (put it in figures.csv, or write it "
+                        "without digits)"]
