@@ -110,10 +110,11 @@ class Understanding:
     this_week: bool = False
     speaker_hits: list[str] = field(default_factory=list)
     faq_like: bool = False
+    span: tuple[datetime, datetime] | None = None  # a relative week ('last week'), UTC
 
     def has_when(self) -> bool:
-        """True when the question names a year or month."""
-        return bool(self.years or self.month)
+        """True when the question names a year, a month or a relative week ('last week')."""
+        return bool(self.years or self.month or self.span)
 
 
 @dataclass
@@ -158,8 +159,10 @@ def speakers(kb: KnowledgeBase) -> dict[str, set[str]]:
     return kb.cached("speakers", load)
 
 
-def understand(question: str, kb: KnowledgeBase) -> Understanding:
-    """Normalise `question` and spot its intent and entities (unions, staff groups, nations, dates, order)."""
+def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) -> Understanding:
+    """Normalise `question` and spot its intent and entities (unions, staff groups, nations, dates, order).
+    With `now` (aware), relative dates are resolved in Europe/London: last/this/next month or year, and
+    last/next week (Monday to Sunday)."""
     norm = normalise(question)
     u = Understanding(question, norm)
     stemmed = stem_text(norm)
@@ -189,6 +192,8 @@ def understand(question: str, kb: KnowledgeBase) -> Understanding:
         if word in ORDINAL:
             u.order = ORDINAL[word]
             break
+    if now is not None:
+        _relative_dates(u, now)
     if re.search(r"\bthis week\b|\btoday\b|\btomorrow\b|\bright now\b|\bat the moment\b", norm):
         u.this_week = True
         u.order = u.order or "next"
@@ -203,6 +208,25 @@ def understand(question: str, kb: KnowledgeBase) -> Understanding:
     u.faq_like = bool(re.search(r"\b(should i|can i|do i|will my|is my|am i|what should)\b|^will (?!there)", norm)) or (
         _has("faq", norm) and not re.search(r"\b(how many|what was|what were|when|percent|turnout)\b", norm))
     return u
+
+
+def _relative_dates(u: Understanding, now: datetime) -> None:
+    """Resolve 'last month', 'this year', 'next week' … against `now` (Europe/London) into the question's
+    month, years or week span. An explicit month or year in the question wins."""
+    local = now.astimezone(LONDON)
+    m = re.search(r"\b(last|this|next|previous|coming) (month|year|week)\b", u.norm)
+    if not m or (m.group(2) != "week" and u.has_when()):
+        return
+    step = {"last": -1, "previous": -1, "this": 0, "next": 1, "coming": 1}[m.group(1)]
+    if m.group(2) == "year":
+        u.years = {local.year + step}
+    elif m.group(2) == "month":
+        index = local.year * 12 + local.month - 1 + step
+        u.years, u.month = {index // 12}, index % 12 + 1
+    elif step:  # "this week" keeps its own meaning (strikes under way or due this week)
+        monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+        start = monday + timedelta(days=7 * step)
+        u.span = (start.astimezone(UTC), (start + timedelta(days=7) - timedelta(microseconds=1)).astimezone(UTC))
 
 
 def _has(kind: str, text: str) -> bool:
@@ -246,6 +270,8 @@ def _intent(u: Understanding) -> str:
 
 def _windows(u: Understanding) -> list[tuple[datetime, datetime]]:
     """UTC windows the question's month/year/day words allow (empty = no constraint)."""
+    if u.span:
+        return [u.span]
     years = sorted(u.years) or list(range(2015, 2036))
     out = []
     for y in years:
@@ -510,7 +536,7 @@ def _figures_for(kb: KnowledgeBase, strikes: list[StrikeKey], metric: str | tupl
 
 
 def _figure_fits(f: FigureKey, metrics: tuple[str, ...], now: datetime, u: Understanding) -> bool:
-    return (f.metric in metrics and not f.cumulative and f.as_of.first <= now and known_by(f, now)
+    return (f.metric in metrics and not f.cumulative and f.as_of.last <= now and known_by(f, now)
             and not (u.setting and f.setting != u.setting)
             and not (f.area.lower() != "england" and f.area.lower() not in u.norm))
 
@@ -770,13 +796,15 @@ def answer(question: str, kb: KnowledgeBase, *, now: datetime) -> Answer:
 
 
 def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
-    u = understand(question or "", kb)
+    u = understand(question or "", kb, now)
     declined = _out_of_scope(u, kb)
     if declined:
         return _no_answer(kb, u, declined, now)
     result = _best(kb, u, now)
     if result is None or result.score < MIN_SCORE or result.score - result.runner_up < MIN_MARGIN:
         return _no_answer(kb, u, C.not_confident(kb), now)
+    if not result.facts:
+        return _no_answer(kb, u, result.text, now)  # e.g. "no strike after …" with none before: nothing to cite
     stale = C.staleness_note(kb, u, now)
     facts = result.facts
     primary = facts[0] if facts else None

@@ -200,3 +200,22 @@ def test_passing_a_threshold_shows_the_release_side_by_side(real_kb) -> None:
     assert "531,000" in a.text and "483,085" in a.text and "counts a different setting" in a.text
     total = answer("What was the total as of December 2023?", real_kb, now=NOW)
     assert "covers London only" in total.text
+
+
+def test_relative_dates_resolve_against_now(real_kb) -> None:
+    march = answer("how many appointments did the strike last month postpone?", real_kb,
+                   now=parse_now("2023-04-17T12:00"))
+    assert march.text.startswith("175,122 ")
+    july = answer("how many appointments did the strike last month postpone?", real_kb,
+                  now=parse_now("2023-08-20T10:00"))
+    assert july.text.startswith("101,977 ")
+    ahead = answer("how many appointments did the strikes next week postpone?", real_kb,
+                   now=parse_now("2023-04-20T10:00"))
+    assert ahead.status == "no_answer"
+
+
+def test_answered_always_means_a_cited_source(real_kb) -> None:
+    for q, now in (("is there a GMB strike today?", "2022-08-07T10:00"), ("When is the next strike?", "2026-01-15"),
+                   ("Is there a strike this week?", "2023-04-20T10:00")):
+        a = answer(q, real_kb, now=parse_now(now))
+        assert a.status == "no_answer" or a.sources, (q, a.text)
