@@ -536,7 +536,7 @@ def _figures_for(kb: KnowledgeBase, strikes: list[StrikeKey], metric: str | tupl
 
 
 def _figure_fits(f: FigureKey, metrics: tuple[str, ...], now: datetime, u: Understanding) -> bool:
-    return (f.metric in metrics and not f.cumulative and f.as_of.last <= now and known_by(f, now)
+    return (f.metric in metrics and not f.cumulative and f.as_of.first <= now and known_by(f, now)
             and not (u.setting and f.setting != u.setting)
             and not (f.area.lower() != "england" and f.area.lower() not in u.norm))
 
@@ -578,11 +578,14 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
 
 
 class Totals:
-    """Figures of one kind in as-of order (then curated order), with their as-of times for bisecting by `now`."""
+    """Figures of one kind in as-of order (then curated order), with their as-of times for bisecting by `now`.
+
+    A figure counts from the start of its as-of day (or month), once a source for it is out (`known_by`):
+    the same rule as per-strike figures, so 'latest totals' and 'last week's strike' agree at any `now`."""
 
     def __init__(self, keys: list[FigureKey]):
-        self.keys = sorted(keys, key=lambda f: (f.as_of.last, f.row))
-        self.times = [f.as_of.last.timestamp() for f in self.keys]
+        self.keys = sorted(keys, key=lambda f: (f.as_of.first, f.row))
+        self.times = [f.as_of.first.timestamp() for f in self.keys]
         self.by_variant: dict[str, list[FigureKey]] = {}
         for f in self.keys:
             if f.variant_of:

@@ -116,7 +116,7 @@ def latest_totals(kb: KnowledgeBase, now: datetime, scope: Scope | None = None) 
     names = Names(kb)
     strikes = {s.id: s for s in kb.all("strike")}
     figures = [f for f in kb.all("figure") if f.metric == TOTAL_METRIC and not f.variant_of
-               and _known(f.as_of, now) and any_published_by(f, now) and _in_scope(f, scope, strikes)]
+               and f.as_of.first <= now and any_published_by(f, now) and _in_scope(f, scope, strikes)]
     cumulative = max((f for f in figures if f.cumulative), key=lambda f: f.as_of.last, default=None)
     per_strike = _latest_per_strike([f for f in figures if not f.cumulative and f.strike_ids], cumulative, strikes,
                                     scope)
