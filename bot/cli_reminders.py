@@ -120,13 +120,14 @@ def register(main: click.Group) -> None:
         """List what send-due would do at --now and the upcoming reminders, without sending anything."""
         from bot.cli import _settings, open_kb, resolve_now
         from bot.clock import LONDON
+        from bot.reminder_delivery import public_ballots
         from bot.reminders import plan
 
         now = resolve_now(now_text)
         settings = _settings()
         kb = open_kb(settings)
         state = _state(settings)
-        planned = plan(kb.all("ballot"), state.subscriptions(), state.reminder_log(), now)  # type: ignore[arg-type]
+        planned = plan(public_ballots(kb, now), state.subscriptions(), state.reminder_log(), now)  # type: ignore[arg-type]
         if as_json:
             click.echo(json.dumps([p.to_json() for p in planned]))
             return

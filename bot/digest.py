@@ -220,7 +220,7 @@ def _ballot_line(b: Ballot, names: Names, now: datetime) -> str:
     if _known(b.result_known_from, now) and b.outcome:
         res = OUTCOME_WORDS.get(b.outcome, b.outcome)
         nums = ", ".join(x for x in (
-            f"{fmt_pct(b.outcome_pct)} for" if b.outcome_pct is not None else "",
+            f"{fmt_pct(b.outcome_pct)} in favour of that outcome" if b.outcome_pct is not None else "",
             f"turnout {fmt_pct(b.turnout_pct)}" if b.turnout_pct is not None else "") if x)
         when = fmt_partial(b.result_known_from, weekday=False) if b.result_known_from else ""
         return f"• {who} {what}: {res}" + (f" ({nums})" if nums else "") + (f", {when}" if when else "")

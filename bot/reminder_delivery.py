@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot.composing import any_published_by
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase
 from bot.models import Ballot
@@ -86,6 +87,12 @@ def _names(kb: KnowledgeBase) -> tuple[dict[str, str], dict[str, str]]:
             {g.id: g.name for g in kb.staff_groups().values()})
 
 
+def public_ballots(kb: KnowledgeBase, now: datetime) -> list[Ballot]:
+    """Ballots that were public at `now` (a curated source out by then): a reminder is never planned, nor sent,
+    for a ballot nobody had announced yet (a `--now` in the past must not look ahead)."""
+    return [b for b in kb.all("ballot") if any_published_by(b, now)]  # type: ignore[misc]
+
+
 def send_due(kb: KnowledgeBase, state: StateStore, client: WebClient, *, now: datetime,
              grace: timedelta = DEFAULT_GRACE) -> DeliveryReport:
     """Post every reminder due at `now` (aware), record skips and misses, and return what happened.
@@ -93,7 +100,7 @@ def send_due(kb: KnowledgeBase, state: StateStore, client: WebClient, *, now: da
     Safe to run from several processes at once and again after a crash: a reminder is posted only by the
     process that claimed it, and a claim is never re-posted. Subscriptions of a disabled workspace
     (`StateStore.disable_workspace`) are left out."""
-    ballots: list[Ballot] = kb.all("ballot")  # type: ignore[assignment]
+    ballots = public_ballots(kb, now)
     report = DeliveryReport()
     union_names, group_names = _names(kb)
     paused: set[int] = set()
