@@ -256,7 +256,8 @@ def _intent(u: Understanding) -> str:
         return "cumulative_total"
     if _has("figure", t):
         return "impact_figure"
-    if _has("offer", t) and not re.search(r"\bstrike\b.*\bwhen\b|\bwhen\b.*\bstrike\b", t):
+    if (_has("offer", t) or re.search(r"\bwhat (did|do|does|will) .+ (get|got|receive)\b", t)) and not re.search(
+            r"\bstrike\b.*\bwhen\b|\bwhen\b.*\bstrike\b", t):
         return "pay_offer"
     if _has("strike", t) or re.search(r"\bwhen\b|\bhow long\b|\bdates?\b", t):
         return "strike_dates"
@@ -437,6 +438,8 @@ def _rank_by_text(u: Understanding, facts: list, text_of) -> list[tuple[float, o
 
 def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Ballot deadlines, results, turnout and leadership recommendations, as known at `now`."""
+    if re.search(r"\brecommend", u.norm) and not (u.unions or u.groups):
+        return None  # "what did the pay review body recommend?" is not about a union's vote
     ballots = _ballots(kb, u, now)
     if not ballots:
         return None
@@ -503,6 +506,10 @@ def handle_offers(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
         if not _in_windows(o.date.first, o.date.last, wins):
             continue
         offers.append(o)
+    asked_pct = [float(x) for x in re.findall(r"\b(\d+(?:\.\d+)?) percent\b", u.norm)]
+    if asked_pct:  # "the 3% offer": only an offer with that percentage in its terms
+        offers = [o for o in offers if any(abs(p - v) < 0.01 for p in asked_pct for v in (
+            o.consolidated_pct, o.consolidated_pct_max, o.one_off_pct) if v is not None)]
     if not offers:
         return None
     offers.sort(key=lambda o: o.date.last)
@@ -825,6 +832,8 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     intent, with the FAQ as fallback. A result must clear MIN_SCORE and beat its runner-up by MIN_MARGIN."""
 
     def faq() -> Result | None:
+        if re.search(r"\bpercent\b", u.norm):
+            return None  # FAQs carry no figures, so a question about "the 3% offer" is never one of theirs
         r = handle_faq(kb, u, now)
         return r if r is not None and r.score >= FAQ_MIN and r.score - r.runner_up >= MIN_MARGIN else None
 
