@@ -310,28 +310,18 @@ def _in_windows(first: datetime | None, last: datetime | None, wins: list[tuple[
 # ---- entity agreement -----------------------------------------------------------------------------------------
 
 
-def _agree(u: Understanding, unions: tuple[str, ...], groups: tuple[str, ...], nations: tuple[str, ...]) -> bool:
-    """A fact agrees when every entity kind the question names overlaps the fact's."""
-    if u.unions and not (u.unions & set(unions)):
-        return False
-    if u.groups and not (u.groups & set(groups)):
-        return False
-    return not (u.nations and not (u.nations & set(nations)))
-
-
 def _entities(u: Understanding) -> list[list[str]]:
     """The question's unions and staff groups as catalog labels (each non-empty list must be matched)."""
     return [[f"u:{x}" for x in u.unions], [f"g:{x}" for x in u.groups]]
 
 
-def _strikes(kb: KnowledgeBase, u: Understanding, now: datetime, *, use_time: bool = True,
-             check_known: bool = True) -> list[StrikeKey]:
+def _strikes(kb: KnowledgeBase, u: Understanding, now: datetime, *, check_known: bool = True) -> list[StrikeKey]:
     """Strikes agreeing with the question's entities and time words and already public at `now` (a curated
     source out by then), by start (keys: load text with _load). `check_known=False` leaves the publication
     test to the caller, which then looks at only the few strikes it picks (`_pick_strikes` does)."""
-    wins = _windows(u) if use_time else []
+    wins = _windows(u)
     keys: list[StrikeKey] = kb.catalog("strike").select(any_of=_entities(u), windows=wins)
-    # the catalog matched unions, groups and windows exactly (as _agree and _in_windows would); nations here
+    # the catalog matched unions, groups and windows exactly (every named kind must overlap); nations here
     if u.nations:
         keys = [s for s in keys if u.nations & set(s.nations)]
     return [s for s in keys if known_by(s, now)] if check_known else keys

@@ -404,37 +404,6 @@ class KnowledgeBase:
         self._local.temp_ready = conn
         return True
 
-    def docs(self, kind: str, *, unions: Iterable[str] = (), groups: Iterable[str] = (),
-             first_before: str | None = None, last_after: str | None = None, metric: str | None = None,
-             cumulative: bool | None = None, order: str = "first_utc", descending: bool = False,
-             limit: int = 200) -> list[dict]:
-        """Structured candidate lookup over the index: facts of `kind` whose unions/groups include any given
-        (empty = no filter), whose span overlaps [last_after, first_before] (UTC ISO strings), optionally one
-        metric and cumulative flag. Returns index rows (dicts with fact_id, phrasings, first_utc, …)."""
-        sql = ["SELECT * FROM docs WHERE kind = ?"]
-        params: list[object] = [kind]
-        for col, vals in (("unions", list(unions)), ("groups", list(groups))):
-            if vals:
-                sql.append("AND (" + " OR ".join(f"{col} LIKE ?" for _ in vals) + ")")
-                params += [f"%;{v};%" for v in vals]
-        if first_before:
-            sql.append("AND first_utc <= ?")
-            params.append(first_before)
-        if last_after:
-            sql.append("AND last_utc >= ?")
-            params.append(last_after)
-        if metric:
-            sql.append("AND metric = ?")
-            params.append(metric)
-        if cumulative is not None:
-            sql.append("AND cumulative = ?")
-            params.append(int(cumulative))
-        if order not in ("first_utc", "last_utc", "known_utc"):
-            raise ValueError(f"cannot order by {order}")
-        sql.append(f"ORDER BY {order} {'DESC' if descending else 'ASC'} LIMIT ?")
-        params.append(limit)
-        return self._rows(" ".join(sql), params)
-
     def doc_rows(self, keys: Iterable[tuple[str, str]]) -> list[dict]:
         """Index rows for (kind, fact_id) pairs, in the order given (one query)."""
         keys = list(keys)

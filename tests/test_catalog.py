@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answering import _agree, _in_windows
+from bot.answering import _in_windows
 from bot.build import build
 from bot.catalog import Catalog
 from bot.config import DEFAULT_KNOWLEDGE_DIR
@@ -74,14 +74,6 @@ def test_figures_are_found_by_strike_and_metric(real_kb) -> None:
     refs = {f.id for f in real_kb.catalog("figure").referring_to("jd-2023-04-11|appointments_rescheduled")}
     assert {"fig-jd-2023-04-acute", "fig-jd-2023-04-mental-health", "fig-jd-2023-04-community"} <= refs
     assert all(real_kb.get("figure", i).metric == "appointments_rescheduled" for i in refs)
-
-
-def test_agree_still_used_for_nations() -> None:
-    from bot.answering import Understanding
-
-    u = Understanding("q", "q", nations={"wales"})
-    assert not _agree(u, ("bma",), ("junior_doctors",), ("england",))
-    assert _agree(u, ("bma",), ("junior_doctors",), ("england", "wales"))
 
 
 def test_pinned_answer_reads_one_version_then_sees_the_rebuild(tmp_path) -> None:
