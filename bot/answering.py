@@ -676,7 +676,7 @@ def handle_cost(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | 
     if u.nations and "england" not in u.nations:
         return None
     if u.unions or u.groups or u.has_when():
-        keys = [f for f in _figures_for(kb, _strikes(kb, u, now), "cost", now, u)]
+        keys = _figures_for(kb, _strikes(kb, u, now), "cost", now, u)
         keys = sorted(keys, key=lambda f: f.as_of.last)[-3:]
     else:
         keys = _totals(kb, "cost", lambda f: f.metric == "cost").known_at(now)[0][-3:]

@@ -211,3 +211,13 @@ def fmt_duration(delta: timedelta) -> str:
     if hours and days < 7:
         parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
     return " and ".join(parts) if parts else "under an hour"
+
+
+def published_moment(text: str) -> datetime | None:
+    """When a source dated `text` had surely appeared (UTC): a day (or minute) from that day's start; a month or
+    a year only from its end ('2023-04' may mean the 28th). None when `text` is not a date."""
+    try:
+        p = parse_partial(text)
+    except DateParseError:
+        return None
+    return p.first if p.precision in ("day", "minute") else p.last

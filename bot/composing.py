@@ -19,6 +19,7 @@ from bot.clock import (
     fmt_pct,
     fmt_range,
     parse_partial,
+    published_moment,
 )
 from bot.knowledge import KnowledgeBase
 from bot.models import NATION_NAMES, Ballot, Fact, Faq, Figure, Offer, Source, Statement, Strike
@@ -60,13 +61,8 @@ def kind_of(fact: Fact | None) -> str:
 def published_by(s: Source, now: datetime | None) -> bool:
     """True when source `s` had surely been published at `now` (None = any time): a dated source on or before
     that Europe/London day; one dated only by month or year once that whole month or year had passed."""
-    if now is None:
-        return True
-    try:
-        p = parse_partial(s.published)
-    except ValueError:
-        return True
-    return (p.first if p.precision in ("day", "minute") else p.last) <= now
+    moment = published_moment(s.published) if now is not None else None
+    return moment is None or moment <= now  # type: ignore[operator]
 
 
 def any_published_by(fact: Fact, now: datetime) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.catalog import BallotKey, Catalog, FigureKey, StatementKey, StrikeKey
-from bot.clock import PartialDate, parse_partial
+from bot.clock import PartialDate, parse_partial, published_moment
 from bot.models import (
     Ballot,
     Fact,
@@ -273,17 +273,9 @@ class KnowledgeBase:
         key = (source_id or "", other_ids or "")
         if key not in memo:
             src = self.sources()
-            moments = []
-            for sid in (source_id, *_split(other_ids)):
-                s = src.get(sid or "")
-                if s is None:
-                    continue
-                try:
-                    p = parse_partial(s.published)
-                except ValueError:
-                    continue
-                moments.append(p.first if p.precision in ("day", "minute") else p.last)
-            memo[key] = min(moments, default=None)
+            moments = [published_moment(s.published) for sid in (source_id, *_split(other_ids))
+                       if (s := src.get(sid or "")) is not None]
+            memo[key] = min((m for m in moments if m is not None), default=None)
         return memo[key]
 
     def _strike_catalog(self) -> Catalog[StrikeKey]:

@@ -27,12 +27,11 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot.clock import (
     LONDON,
-    DateParseError,
     fmt_day,
     fmt_duration,
     fmt_partial,
     fmt_time,
-    parse_partial,
+    published_moment,
     to_utc_iso,
 )
 from bot.models import Ballot, Source
@@ -282,14 +281,8 @@ def source_at(ballot: Ballot, now: datetime) -> Source:
     """The source to cite at `now`: the ballot's own source if it was published by then, else the newest of
     its other sources that was, else its own (a reminder sent before a ballot closes should not cite an
     article about its result that did not exist yet)."""
-    def published(s: Source) -> datetime | None:
-        try:
-            d = parse_partial(s.published)
-        except DateParseError:
-            return None
-        return d.first if d.precision in ("day", "minute") else d.last  # '2023-04' may be after the 21st
-
-    candidates = [(t, s) for s in (ballot.source, *ballot.other_sources) if (t := published(s)) and t <= now]
+    candidates = [(t, s) for s in (ballot.source, *ballot.other_sources)
+                  if (t := published_moment(s.published)) and t <= now]
     if not candidates or candidates[0][1] is ballot.source:
         return ballot.source
     return max(candidates, key=lambda c: c[0])[1]
