@@ -386,15 +386,21 @@ def cumulative_text(kb: KnowledgeBase, group: list[Figure], newer: list[Figure],
     text = f"Running total since the strikes began: {value_text(head)} appointments rescheduled in " \
            f"{SETTING_TEXT.get(head.setting)}, {head.area}, as of {fmt_partial(head.as_of, weekday=False)} " \
            f"({head.source.publisher})."
-    if rest:
-        text += "\nOther totals from the same time:\n" + "\n".join(
-            f"• {value_text(f)} — {SETTING_TEXT.get(f.setting)}, as of {fmt_partial(f.as_of, weekday=False)} "
-            f"({f.source.publisher}; {_why_different(head, f)})" for f in rest)
+    text += _same_time_lines(head, rest)
     if newer:
         n = newer[0]
         text += (f"\nSuperseded: a newer total of {value_text(n)} (as of "
                  f"{fmt_partial(n.as_of, weekday=False)}, {n.source.publisher}) is also known.")
     return text + sources_block([*group, *newer], now)
+
+
+def _same_time_lines(head: Figure, others: list[Figure]) -> str:
+    """'Other totals from the same time:' bullets, each saying why it differs from `head` ('' for none)."""
+    if not others:
+        return ""
+    return "\nOther totals from the same time:\n" + "\n".join(
+        f"• {value_text(o)} — {SETTING_TEXT.get(o.setting)}, as of {fmt_partial(o.as_of, weekday=False)} "
+        f"({o.source.publisher}; {_why_different(head, o)})" for o in others)
 
 
 def _why_different(head: Figure, f: Figure) -> str:
@@ -417,11 +423,7 @@ def passed_text(kb: KnowledgeBase, f: Figure, threshold: float, now: datetime,
     text = (f"The running total first passed {fmt_count(threshold)} in the figures published "
             f"{fmt_partial(f.as_of)}: {value_text(f)} appointments rescheduled in {SETTING_TEXT.get(f.setting)}, "
             f"{f.area}{_strike_context(kb, f)}.")
-    if others:
-        text += "\nOther totals from the same time:\n" + "\n".join(
-            f"• {value_text(o)} — {SETTING_TEXT.get(o.setting)}, as of {fmt_partial(o.as_of, weekday=False)} "
-            f"({o.source.publisher}; {_why_different(f, o)})" for o in others)
-    return text + sources_block([f, *others], now)
+    return text + _same_time_lines(f, others) + sources_block([f, *others], now)
 
 
 def not_passed_text(kb: KnowledgeBase, f: Figure, threshold: float, now: datetime) -> str:
