@@ -657,9 +657,11 @@ def _same_release(cums: list[FigureKey], times: list[float], totals: Totals, anc
     """The anchor's release: totals published from 10 days before it to 10 days after (whole days), and every
     other source's version of them (`variant_of`), headline first (acute, exact). `times` are the as-of
     POSIX seconds of `cums`."""
-    t = anchor.as_of.last.timestamp()
+    t = anchor.as_of.first.timestamp()  # `times` are as-of starts (see Totals)
     lo, hi = bisect_left(times, t - 10 * 86400), bisect_left(times, t + 11 * 86400)
     near = cums[lo:hi]
+    if anchor not in near:
+        near = [anchor, *near]  # never without its own headline
     ids = {f.id for f in near} | {f.variant_of for f in near if f.variant_of}
     extra_ids = {f.id for i in ids for f in totals.by_variant.get(i, [])} | ids
     extra_ids -= {f.id for f in near}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -219,3 +220,21 @@ def test_answered_always_means_a_cited_source(real_kb) -> None:
                    ("Is there a strike this week?", "2023-04-20T10:00")):
         a = answer(q, real_kb, now=parse_now(now))
         assert a.status == "no_answer" or a.sources, (q, a.text)
+
+
+CRASHERS = ["what was the running total in August 2023", "How many appointments have been rescheduled in all "
+            "settings in total?", "running total in all settings", "running total after the august 2023 strike"]
+
+
+def test_no_question_crashes_at_any_moment(real_kb) -> None:
+    """Every question we hold (ours, the dev set's and the real ones, when present) at moments across the
+    coverage: answer() returns an Answer, and an answered one always cites a source."""
+    shared = Path(__file__).resolve().parents[2] / "shared"
+    questions = list(CRASHERS)
+    for f in (EXTRA, shared / "eval" / "dev.jsonl", shared / "data" / "real-questions.jsonl"):
+        if f.is_file():
+            questions += [json.loads(x)["question"] for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
+    for now in ("2022-12-01T10:00", "2023-04-20T10:00", "2024-01-05T12:00", "2026-01-15T12:00"):
+        for q in questions:
+            a = answer(q, real_kb, now=parse_now(now))
+            assert a.status == "no_answer" or a.sources, (now, q)
