@@ -111,6 +111,7 @@ class Understanding:
     speaker_hits: list[str] = field(default_factory=list)
     faq_like: bool = False
     span: tuple[datetime, datetime] | None = None  # a relative week ('last week'), UTC
+    nth: int | None = None  # "the second strike" -> 2
 
     def has_when(self) -> bool:
         """True when the question names a year, a month or a relative week ('last week')."""
@@ -192,6 +193,9 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
         if word in ORDINAL:
             u.order = ORDINAL[word]
             break
+    nth = re.search(r"\b(second|third|fourth|fifth) (?:\w+ ){0,4}?(strike|walkout)", norm)
+    if nth:
+        u.nth = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}[nth.group(1)]
     if now is not None:
         _relative_dates(u, now)
     if re.search(r"\bthis week\b|\btoday\b|\btomorrow\b|\bright now\b|\bat the moment\b", norm):
@@ -532,6 +536,19 @@ def _figures_for(kb: KnowledgeBase, strikes: list[StrikeKey], metric: str | tupl
     return sorted(fits, key=lambda f: f.row)  # curated order, as the sources list them
 
 
+HOW_MANY_COUNTED = re.compile(
+    r"\bhow many (?:(?:\w+ ){0,3}(?:appointments?|appts?|operations?|procedures?|outpatient\w*|inpatient\w*)\b|"
+    r"(?:were|was|have|has|had|did|got|are|is|will)\b)")
+
+
+def _asks_for_appointments(norm: str) -> bool:
+    """False when a 'how many …' question counts something other than appointments (patients, trusts, hours,
+    strikes, per day or on one day of a strike): an appointments figure would answer another question."""
+    if re.search(r"\b(first|second|third|last|final) day\b|\bper day\b|\beach day\b|\ba day\b", norm):
+        return False  # per-strike figures cover whole strikes
+    return "how many" not in norm or bool(HOW_MANY_COUNTED.search(norm))
+
+
 def _figure_fits(f: FigureKey, metrics: tuple[str, ...], now: datetime, u: Understanding) -> bool:
     return (f.metric in metrics and not f.cumulative and f.as_of.first <= now and known_by(f, now)
             and not (u.setting and f.setting != u.setting)
@@ -554,16 +571,25 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
             r"\b(appointments?|appts?|operations?|procedures?|rescheduled|reschedul\w*|cancel\w*|postpon\w*)\b",
             u.norm):
         return None  # how many people struck is not how many appointments moved (strikers are not curated per strike)
-    if not (u.unions or u.groups or u.has_when() or u.order):
+    if metric == "appointments_rescheduled" and not _asks_for_appointments(u.norm):
+        return None  # "how many patients / trusts / hours / strikes …": not what an appointments figure counts
+    if not (u.unions or u.groups or u.has_when() or u.order or u.nth):
         return None  # "figures" alone names no strike: answering with some strike's number would be a guess
+    if not u.has_when() and not u.order and not u.nth and re.search(r"\b(strikes|walkouts)\b", u.norm):
+        return None  # "the ambulance strikes" without a date: one strike's number is not theirs
     strikes = _strikes(kb, u, now)
     if not strikes:
         return None
-    if not u.has_when() and u.order in (None, "last", "latest"):
-        # the most recent strike before `now` that has a figure (strikes come in start order)
-        latest = next((s for s in reversed(strikes) if s.start.first <= now and _figures_for(kb, [s], metric, now, u)),
-                      None)
-        strikes = [latest] if latest else []
+    if not u.has_when() and (u.order in (None, "last", "latest", "first") or u.nth):
+        # the strike the order word names among those held by `now` (start order); it must have the figure
+        held = [s for s in strikes if s.start.first <= now and s.status != "called_off"]
+        if u.order == "first" or u.nth:
+            pick = held[(u.nth or 1) - 1:(u.nth or 1)]
+        else:
+            pick = held[-1:]
+        if pick and not _figures_for(kb, pick, metric, now, u):
+            return Result("impact_figure", _load(kb, "strike", pick), 0.8, C.no_figure_yet(kb, pick[0], now))
+        strikes = pick
     found = _figures_for(kb, strikes, metric, now, u)
     area = C.asked_area(u, [f.area for f in found])
     keys = sorted(found, key=lambda f: C.figure_rank(f, area))

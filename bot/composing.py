@@ -179,6 +179,13 @@ def strikes_text(kb: KnowledgeBase, strikes: list[Strike], u, now: datetime, mod
     return body + sources_block(list(strikes), now)
 
 
+def no_figure_yet(kb: KnowledgeBase, s: Strike, now: datetime) -> str:
+    """The strike a question means, and that no figure for it is held (rather than another strike's)."""
+    return (f"That strike: {strike_line(kb, s)}\nI hold no published figure for it (at "
+            f"{fmt_partial(_at(now), weekday=False)}), so I won't give another strike's number instead."
+            + sources_block([s], now))
+
+
 def nothing_upcoming(kb: KnowledgeBase, u, last: Strike | None, now: datetime, *, this_week: bool) -> str:  # noqa: ANN001
     """'No upcoming strike is known …' with the most recent one and the coverage date."""
     newest = kb.newest_as_of()

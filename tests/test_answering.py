@@ -238,3 +238,28 @@ def test_no_question_crashes_at_any_moment(real_kb) -> None:
         for q in questions:
             a = answer(q, real_kb, now=parse_now(now))
             assert a.status == "no_answer" or a.sources, (now, q)
+
+
+@pytest.mark.parametrize(("question", "figure"), [
+    ("how many appointments were rescheduled in the first junior doctors strike?", "175,122"),
+    ("how many appointments were rescheduled in the second consultants strike?", "45,827"),
+])
+def test_ordinals_pick_that_strike(real_kb, question, figure) -> None:
+    assert answer(question, real_kb, now=NOW).text.startswith(figure + " ")
+
+
+@pytest.mark.parametrize("question", [
+    "How many hours did the January 2024 strike last?", "How many strikes have junior doctors held?",
+    "how many patients were harmed in the April 2023 strike?", "How many appointments were rescheduled by ambulance "
+    "strikes?", "how many appointments were rescheduled on the first day of the January 2024 strike?",
+])
+def test_appointment_counts_never_stand_in_for_something_else(real_kb, question) -> None:
+    a = answer(question, real_kb, now=NOW)
+    assert "appointments rescheduled" not in a.text, a.text
+
+
+def test_the_latest_strike_without_a_figure_is_named_not_replaced(real_kb) -> None:
+    a = answer("How many appointments were rescheduled in the most recent strike?", real_kb,
+               now=parse_now("2023-04-12T12:00"))
+    assert "11–15 April 2023" in a.text and "I hold no published figure for it" in a.text
+    assert "15,779" not in a.text and a.sources
