@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.clock import fmt_count, fmt_partial, fmt_pct, fmt_range
-from bot.composing import any_published_by
+from bot.composing import any_published_by, sources_of
 from bot.knowledge import KnowledgeBase
 from bot.models import Ballot, Figure, Source, Strike
 from bot.phrasings import Names, org_label
@@ -117,7 +117,7 @@ def latest_totals(kb: KnowledgeBase, now: datetime, scope: Scope | None = None) 
     strikes = {s.id: s for s in kb.all("strike")}
     figures = [f for f in kb.all("figure") if f.metric == TOTAL_METRIC and not f.variant_of
                and f.as_of.first <= now and any_published_by(f, now) and _in_scope(f, scope, strikes)]
-    cumulative = max((f for f in figures if f.cumulative), key=lambda f: f.as_of.last, default=None)
+    cumulative = _headline_total([f for f in figures if f.cumulative])
     per_strike = _latest_per_strike([f for f in figures if not f.cumulative and f.strike_ids], cumulative, strikes,
                                     scope)
     title = f"Latest totals: rescheduled appointments ({scope.label})"
@@ -134,7 +134,7 @@ def latest_totals(kb: KnowledgeBase, now: datetime, scope: Scope | None = None) 
             span += f" to {fmt_partial(cumulative.period_end, weekday=False)}"
         lines.append(f"Total: {_figure_text(cumulative, 'appointments rescheduled')}{span}, "
                      f"as of {fmt_partial(cumulative.as_of, weekday=False)} ({cumulative.source.publisher}).")
-        _add(sources, cumulative.source, *cumulative.other_sources)
+        _add(sources, *sources_of([cumulative], now))
     else:
         lines.append(f"No published running total covers {scope.label}; the per-strike figures are below.")
     if per_strike:
@@ -145,11 +145,23 @@ def latest_totals(kb: KnowledgeBase, now: datetime, scope: Scope | None = None) 
                         f"{fmt_range(s.start, s.end)}" for s in st) or ", ".join(f.strike_ids)
         as_of = fmt_partial(f.as_of, weekday=False)
         lines.append(f"• {who}: {_figure_text(f, 'appointments')}, as of {as_of}")
-        _add(sources, f.source)
+        _add(sources, *sources_of([f], now))
     lines += _workings(cumulative, per_strike)
     dates = [f.as_of for f in per_strike] + ([cumulative.as_of] if cumulative else [])
     newest = max(dates, key=lambda p: p.last)
     return Digest(title, lines, sources, newest.text)
+
+
+def _headline_total(totals: list[Figure]) -> Figure | None:
+    """The running total to lead with: NHS England's own series (England, acute trusts), newest first, an exact
+    count before a rounded one; only when no such total exists, the newest England-wide one of another setting.
+    A London total is never 'the' total."""
+    england = [f for f in totals if f.area == "England"]
+    acute = [f for f in england if f.setting == "acute"]
+    pool = acute or england
+    if not pool:
+        return None
+    return max(pool, key=lambda f: (f.as_of.last, f.qualifier == "exact"))
 
 
 def _latest_per_strike(figs: list[Figure], cumulative: Figure | None, strikes: dict[str, Strike],
@@ -232,14 +244,14 @@ def open_ballots(kb: KnowledgeBase, now: datetime, *, recent: int = 3) -> Digest
     """Ballots open at `now` with their deadlines, soonest first; when none is open, the `recent` most recent
     results instead (`empty` is then True). Returns a Digest."""
     names = Names(kb)
-    ballots = [b for b in kb.all("ballot") if not b.variant_of]
+    ballots = [b for b in kb.all("ballot") if not b.variant_of and any_published_by(b, now)]  # public by now
     live = [b for b in ballots if b.closes is not None and now < b.closes.last
             and (b.opens is None or b.opens.first <= now) and not _known(b.announced, now)]
     if live:
         live.sort(key=lambda b: b.closes.last)
         sources: list[Source] = []
         for b in live:
-            _add(sources, b.source)
+            _add(sources, *sources_of([b], now))
         return Digest("Open ballots", [_ballot_line(b, names, now) for b in live], sources)
     done = sorted((b for b in ballots if _known(b.result_known_from, now)),
                   key=lambda b: b.result_known_from.last, reverse=True)[:recent]
@@ -247,23 +259,23 @@ def open_ballots(kb: KnowledgeBase, now: datetime, *, recent: int = 3) -> Digest
         return Digest("Open ballots", ["No ballot is open, and I hold no results yet."], empty=True)
     sources = []
     for b in done:
-        _add(sources, b.source)
+        _add(sources, *sources_of([b], now))
     return Digest("Open ballots", ["No ballot is open now. Most recent results:"]
                   + [_ballot_line(b, names, now) for b in done], sources, empty=True)
 
 
 def _strike_line(s: Strike, names: Names) -> str:
     status = {"called_off": " (called off)", "curtailed": " (cut short)", "planned": ""}.get(s.status, "")
-    scope = f" — {s.scope}" if s.scope else ""
+    # the curator's scope prose is not shown: its numbers ("55 trusts") would bypass the typed columns
     who = f"{names.unions(s.unions)} {names.groups_text(s.staff_groups)}"
-    return f"• {who}: {fmt_range(s.start, s.end)}{status}{scope}"
+    return f"• {who}: {fmt_range(s.start, s.end)}{status}"
 
 
 def strikes_digest(kb: KnowledgeBase, now: datetime, *, upcoming: int = 5, recent: int = 3) -> Digest:
     """Strikes under way or still to come at `now` (soonest first, up to `upcoming`) and the `recent` most
     recent ones. Returns a Digest; `empty` when there are no upcoming strikes."""
     names = Names(kb)
-    strikes = kb.all("strike")
+    strikes = [s for s in kb.all("strike") if any_published_by(s, now)]  # announced by `now`
     ahead = sorted((s for s in strikes if s.end.last > now), key=lambda s: s.start.first)[:upcoming]
     past = sorted((s for s in strikes if s.end.last <= now), key=lambda s: s.end.last, reverse=True)[:recent]
     lines = ["Upcoming or under way:"] + [_strike_line(s, names) for s in ahead] if ahead else [
@@ -272,7 +284,7 @@ def strikes_digest(kb: KnowledgeBase, now: datetime, *, upcoming: int = 5, recen
         lines += ["Most recent:"] + [_strike_line(s, names) for s in past]
     sources: list[Source] = []
     for s in ahead + past:
-        _add(sources, s.source)
+        _add(sources, *sources_of([s], now))
     return Digest("Strikes", lines, sources, empty=not ahead)
 
 
