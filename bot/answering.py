@@ -881,7 +881,8 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
 
 
 def _out_of_scope(u: Understanding, kb: KnowledgeBase) -> str | None:
-    if u.intent == "empty":
+    if u.intent == "empty" or re.fullmatch(r"(help|hi|hello|hey|what can you do|what do you do|how do i use "
+                                           r"(you|this|strikebot)|what can i ask( you)?)", u.norm.strip()):
         return C.help_text(kb)
     if u.uncovered and not (u.unions or u.groups):
         r = handle_faq(kb, u, datetime.now(UTC)) if u.faq_like else None

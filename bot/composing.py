@@ -189,8 +189,10 @@ def no_figure_yet(kb: KnowledgeBase, s: Strike, now: datetime) -> str:
 def nothing_upcoming(kb: KnowledgeBase, u, last: Strike | None, now: datetime, *, this_week: bool) -> str:  # noqa: ANN001
     """'No upcoming strike is known …' with the most recent one and the coverage date."""
     newest = kb.newest_as_of()
-    window = "this week" if this_week else "after " + fmt_partial(_at(now), weekday=False)
-    text = f"No strike {window} is in my knowledge base"
+    if this_week:  # a strike earlier in the week may be over: say only what is true from now on
+        text = "No strike under way now or due for the rest of this week is in my knowledge base"
+    else:
+        text = f"No strike after {fmt_partial(_at(now), weekday=False)} is in my knowledge base"
     # the coverage date helps only when it is before the moment asked about (a --now in the past has none)
     text += f" (its figures run to {fmt_partial(newest, weekday=False)})." if newest and newest.last < now else "."
     if last:
@@ -415,6 +417,8 @@ def _why_different(head: Figure, f: Figure) -> str:
     another source (or version of the release) gives it."""
     if f.area != head.area:
         return f"covers {f.area} only"
+    if f.as_of.text != head.as_of.text and not (f.variant_of == head.id or head.variant_of == f.id):
+        return "a total published on another day"
     if f.setting == "not_stated":
         return "the source does not say which settings it counts"
     if f.setting != head.setting:

@@ -94,6 +94,23 @@ class EvalFileError(ValueError):
     """A line of an evaluation file is not a case: not JSON, no "question", or a bad "now" (FILE:LINE: reason)."""
 
 
+def _expect_problem(exp: object) -> str | None:
+    """Why an `expect` object is not one the judge can score (None when it is): a misshapen one would be scored
+    leniently ('contains': ["196225"] would match any single character)."""
+    if not isinstance(exp, dict):
+        return "must be an object"
+    if exp.get("status", "answered") not in ("answered", "no_answer", "any"):
+        return f"status must be answered, no_answer or any, not {exp.get('status')!r}"
+    contains = exp.get("contains", [])
+    if not isinstance(contains, list) or not all(
+            isinstance(g, list) and g and all(isinstance(x, str) and x for x in g) for g in contains):
+        return 'contains must be a list of non-empty lists of strings, e.g. [["196,225", "196225"]]'
+    forbid = exp.get("forbid", [])
+    if not isinstance(forbid, list) or not all(isinstance(x, str) and x for x in forbid):
+        return "forbid must be a list of non-empty strings"
+    return None
+
+
 def _case(path: Path, number: int, line: str) -> dict:
     try:
         case = json.loads(line)
@@ -101,6 +118,9 @@ def _case(path: Path, number: int, line: str) -> dict:
         raise EvalFileError(f"{path}:{number}: not JSON ({exc.msg})") from exc
     if not isinstance(case, dict) or not isinstance(case.get("question"), str):
         raise EvalFileError(f'{path}:{number}: a case needs a "question" string')
+    problem = _expect_problem(case.get("expect", {}))
+    if problem:
+        raise EvalFileError(f"{path}:{number}: expect: {problem}")
     if case.get("now"):
         try:
             parse_now(case["now"])
@@ -117,7 +137,13 @@ def run_eval(path: Path, kb: KnowledgeBase, *, now: datetime | None = None,
 
     fn = answer_fn or answer
     scores = Scores()
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise EvalFileError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    if not any(x.strip() for x in lines):
+        raise EvalFileError(f"{path}: no cases (an empty set would score 100%)")
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         case = _case(path, number, line)

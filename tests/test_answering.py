@@ -263,3 +263,22 @@ def test_the_latest_strike_without_a_figure_is_named_not_replaced(real_kb) -> No
                now=parse_now("2023-04-12T12:00"))
     assert "11–15 April 2023" in a.text and "I hold no published figure for it" in a.text
     assert "15,779" not in a.text and a.sources
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    ('{"question": "x", "expect": {"contains": ["196225"]}}', "contains must be a list of non-empty lists"),
+    ('{"question": "x", "expect": {"status": "maybe"}}', "status must be answered, no_answer or any"),
+    ("", "no cases"),
+])
+def test_eval_refuses_sets_it_would_score_leniently(real_kb, tmp_path, content, problem) -> None:
+    from bot.evaluation import EvalFileError
+
+    f = tmp_path / "set.jsonl"
+    f.write_text(content + "\n", encoding="utf-8")
+    with pytest.raises(EvalFileError, match=problem):
+        run_eval(f, real_kb)
+
+
+def test_help_is_help(real_kb) -> None:
+    for q in ("help", "what can you do?"):
+        assert answer(q, real_kb, now=NOW).text.startswith("Ask me a question in your own words")
