@@ -287,8 +287,8 @@ def validate(tables: dict[str, list[Row]], unreadable: set[str] | frozenset[str]
 
 # Prose a reply shows as written must carry no figures: numbers come from typed columns (STYLE: numbers come from
 # data). Years and the NHS service numbers 111 and 999 are not figures.
-PROSE_COLUMNS = {"faqs": "answer", "statements": "paraphrase"}
-NOT_A_FIGURE = re.compile(r"(19|20)\d\d|111|999")
+PROSE_COLUMNS = {"faqs": "answer", "statements": "paraphrase", "ballots": "subject"}
+NOT_A_FIGURE = re.compile(r"(19|20)\d\d(/\d\d)?|111|999")  # a year, a pay year ('2024/25'), NHS 111 and 999
 
 
 def _prose_checks(table: str, row: Row) -> list[str]:
@@ -296,7 +296,10 @@ def _prose_checks(table: str, row: Row) -> list[str]:
     text = row.values.get(col) if col else None
     if not isinstance(text, str):
         return []
-    figures = [t for t in re.findall(r"\d[\d,.]*\d|\d", text) if not NOT_A_FIGURE.fullmatch(t)]
+    tokens = re.findall(r"\d[\d,./]*\d|\d", text)
+    figures = [t for t in tokens if not NOT_A_FIGURE.fullmatch(t)]
+    if re.search(r"\b(111|999)[\s,.]+\d", text):  # '999 999' is a number written with a space, not two numbers
+        figures = figures or [re.search(r"\b(111|999)[\s,.]+\d+", text).group(0)]  # type: ignore[union-attr]
     if not figures:
         return []
     return [f"{row.file}:{row.line}: {col}: contains the figure {figures[0]!r}; shown as written, so a figure here "

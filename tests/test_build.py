@@ -146,3 +146,10 @@ def test_a_figure_in_faq_prose_is_refused(tmp_path: Path) -> None:
     assert problems == [f"{problems[0].split(':')[0]}:2: answer: contains the figure '999,999'; shown as written, "
                         "so a figure here would bypass the typed columns (put it in figures.csv, or write it "
                         "without digits)"]
+
+
+def test_a_figure_in_a_ballot_subject_is_refused_but_pay_years_are_not(tmp_path: Path) -> None:
+    d = _copy(tmp_path)
+    _edit(d, "ballots.csv", "the March 2023 pay offer", "\"the 2023/24 pay offer (a 35% rise worth £5,000)\"")
+    problems = _problems(d)
+    assert len(problems) == 1 and "ballots.csv:2: subject: contains the figure '35'" in problems[0], problems
