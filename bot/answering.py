@@ -437,7 +437,8 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     ballots = _ballots(kb, u, now)
     if not ballots:
         return None
-    if re.search(r"\bstrike action\b|\bfor strike\b|\bstrike ballot\b|\bmandate\b", u.norm):
+    if re.search(r"\bstrike action\b|\b(for|to) strikes?\b|\bstrike ballots?\b|\bmandate\b|\bindustrial action\b",
+                 u.norm):
         ballots = [b for b in ballots if b.purpose == "statutory_strike_ballot"]
     elif re.search(r"\boffer\b|\bdeal\b|\baward\b", u.norm):
         ballots = [b for b in ballots if b.purpose != "statutory_strike_ballot"]
@@ -876,7 +877,9 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     if u.intent in ("impact_figure", "cumulative_total", "staff_absent", "cost", "comparison") and (
             numeric or not u.faq_like):
         return structured()  # a "how many" question is answered with a figure or not at all, never with prose
-    first, second = (faq, structured) if u.faq_like and not u.has_when() else (structured, faq)
+    # background and patient questions try the FAQs first; a question about an offer or a vote asks for the fact
+    faq_first = u.faq_like and not u.has_when() and u.intent not in ("pay_offer", "ballot_result", "ballot_deadline")
+    first, second = (faq, structured) if faq_first else (structured, faq)
     return first() or second()
 
 

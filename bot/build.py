@@ -213,6 +213,9 @@ def load_rows(source_dir: Path, unreadable: set[str] | None = None) -> tuple[dic
     Returns ({table: [Row]}, problems); tables whose file could not be read at all (missing, not UTF-8, a
     required column missing) are added to `unreadable`, so references to them are not also reported."""
     unreadable = unreadable if unreadable is not None else set()
+    if not Path(source_dir).is_dir():
+        unreadable.update(ORDER)
+        return {t: [] for t in ORDER}, [f"{_display(Path(source_dir))}: (folder): no such folder of knowledge files"]
     problems: list[str] = []
     tables: dict[str, list[Row]] = {}
     for table in ORDER:

@@ -282,3 +282,8 @@ def test_eval_refuses_sets_it_would_score_leniently(real_kb, tmp_path, content, 
 def test_help_is_help(real_kb) -> None:
     for q in ("help", "what can you do?"):
         assert answer(q, real_kb, now=NOW).text.startswith("Ask me a question in your own words")
+
+
+def test_a_strike_vote_question_gets_the_strike_ballot_not_an_offer_vote(real_kb) -> None:
+    a = answer("What percentage of consultants voted for strikes?", real_kb, now=NOW)
+    assert "86.08%" in a.text and "83%" not in a.text
