@@ -880,6 +880,8 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     # background and patient questions try the FAQs first; a question about an offer or a vote asks for the fact
     faq_first = u.faq_like and not u.has_when() and u.intent not in ("pay_offer", "ballot_result", "ballot_deadline")
     first, second = (faq, structured) if faq_first else (structured, faq)
+    if u.has_when() and u.intent not in ("faq", "unknown"):
+        return structured()  # a dated question about strikes, votes or offers is never answered with FAQ prose
     return first() or second()
 
 

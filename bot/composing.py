@@ -516,7 +516,9 @@ def suggestions(kb: KnowledgeBase, u, now: datetime) -> list[str]:  # noqa: ANN0
     from bot.matching import normalised, similarity
 
     hits = kb.search([u.norm], limit=30, max_postings=SUGGEST_POSTINGS) if u.norm else []
-    rows = kb.doc_rows([(k, i) for k, i, _r in hits])
+    public = {(k, f.id) for k in {k for k, _i, _r in hits}
+              for f in kb.get_many(k, [i for kk, i, _r in hits if kk == k]) if k == "faq" or any_published_by(f, now)}
+    rows = kb.doc_rows([(k, i) for k, i, _r in hits if (k, i) in public])  # nothing not yet public at `now`
     phrasings = [p for r in rows for p in r["phrasings"].split("|")[:1] if p.strip()]
     ranked = sorted(dict.fromkeys(phrasings), key=lambda p: -similarity(u.norm, normalised(p)))
     out = ranked[:3]

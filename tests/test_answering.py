@@ -287,3 +287,10 @@ def test_help_is_help(real_kb) -> None:
 def test_a_strike_vote_question_gets_the_strike_ballot_not_an_offer_vote(real_kb) -> None:
     a = answer("What percentage of consultants voted for strikes?", real_kb, now=NOW)
     assert "86.08%" in a.text and "83%" not in a.text
+
+
+def test_dated_questions_get_no_faq_prose_and_suggestions_nothing_later(real_kb) -> None:
+    a = answer("Are junior doctors striking next week?", real_kb, now=parse_now("2024-06-20T10:00"))
+    assert "Mostly no" not in a.text
+    early = answer("when is the next nurses strike?", real_kb, now=parse_now("2022-11-01T10:00"))
+    assert not any("2023" in s or "2024" in s or "2025" in s for s in early.suggestions), early.suggestions
