@@ -294,7 +294,9 @@ def offers_text(kb: KnowledgeBase, offers: list[Offer], variants: list[Offer], n
         terms = _terms(o)
         years = f" for {' and '.join(o.pay_years)}" if o.pay_years else ""
         who = org_label(n.orgs.get(o.offered_by), o.offered_by)
-        line = (f"{who} offer of {fmt_partial(o.date, weekday=False)} to {n.groups_text(o.staff_groups)}{years}: "
+        # a record of a deal that was accepted, imposed or put into payslips is an award on that date, not an offer
+        noun = "offer" if o.status in ("offered", "rejected", "superseded") else "pay award"
+        line = (f"{who} {noun} of {fmt_partial(o.date, weekday=False)} to {n.groups_text(o.staff_groups)}{years}: "
                 f"{terms}. Status: {o.status}.")
         for v in (x for x in variants if x.variant_of == o.id):
             line += f" {v.source.publisher} reported it as {_terms(v)}."
