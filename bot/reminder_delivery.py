@@ -25,6 +25,7 @@ from bot.composing import any_published_by
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase
 from bot.models import Ballot
+from bot.periodic import start_periodic
 from bot.reminders import (
     DEFAULT_GRACE,
     LATE_SENT,
@@ -190,20 +191,17 @@ def start_scheduler(settings: Settings, kb: KnowledgeBase, state: StateStore, cl
     Returns the started thread. An error in one run is logged and the next run goes ahead."""
     from bot.reminder_service import ensure_default_subscription
 
-    def run() -> None:
-        try:
-            ensure_default_subscription(settings, state, clock())
-        except Exception:  # noqa: BLE001 - a bad start-up subscription must not stop the reminders
-            log.exception("could not subscribe REMINDER_CHANNEL")
-        while not stop_event.is_set():
-            try:
-                send_due(kb, state, client, now=clock())
-            except Exception:  # noqa: BLE001 - keep the thread alive; the next tick tries again
-                log.exception("reminder run failed")
-            stop_event.wait(interval_s)
-        state.close()
+    first = [True]
 
-    thread = threading.Thread(target=run, name="strikebot-reminders", daemon=True)
-    thread.start()
-    return thread
+    def tick() -> None:
+        if first[0]:
+            first[0] = False
+            try:
+                ensure_default_subscription(settings, state, clock())
+            except Exception:  # noqa: BLE001 - a bad start-up subscription must not stop the reminders
+                log.exception("could not subscribe REMINDER_CHANNEL")
+        send_due(kb, state, client, now=clock())
+
+    return start_periodic("strikebot-reminders", tick, stop_event=stop_event, interval_s=interval_s,
+                          on_stop=state.close)
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from slack_bolt import App, BoltRequest
 
 from bot.knowledge import KnowledgeBase, KnowledgeBaseMissing
+from bot.periodic import start_periodic
 from bot.state import StateStore
 
 log = logging.getLogger(__name__)
@@ -113,16 +114,8 @@ def start_retention_sweeper(state: StateStore, days: int, clock: Callable[[], da
     """Delete questions and user IDs older than `days` now and then every `interval_s` seconds (daemon
     thread) until `stop_event` is set. Returns the thread."""
 
-    def run() -> None:
-        while not stop_event.is_set():
-            try:
-                counts = state.purge(days, clock())
-                log.info("retention purge: %s", counts)
-            except Exception:  # noqa: BLE001 - a failed sweep is retried at the next interval
-                log.exception("retention purge failed")
-            stop_event.wait(interval_s)
-        state.close()
+    def sweep() -> None:
+        log.info("retention purge: %s", state.purge(days, clock()))
 
-    thread = threading.Thread(target=run, name="strikebot-retention", daemon=True)
-    thread.start()
-    return thread
+    return start_periodic("strikebot-retention", sweep, stop_event=stop_event, interval_s=interval_s,
+                          on_stop=state.close)
