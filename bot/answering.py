@@ -742,7 +742,7 @@ def handle_statements(kb: KnowledgeBase, u: Understanding, now: datetime) -> Res
     else:
         return None
     st = [s for s in kb.catalog("statement").select(any_of=[labels], windows=wins)
-          if s.date.first <= now and _in_windows(s.date.first, s.date.last, wins)]
+          if s.date.first <= now and known_by(s, now) and _in_windows(s.date.first, s.date.last, wins)]
     if not st:
         return None
     st.sort(key=lambda s: s.date.last)

@@ -85,6 +85,7 @@ class StatementKey:
     organisation: str
     date: PartialDate
     paraphrase: str
+    known: datetime | None = None
 
 
 K = TypeVar("K")

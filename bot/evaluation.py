@@ -99,6 +99,9 @@ def _expect_problem(exp: object) -> str | None:
     leniently ('contains': ["196225"] would match any single character)."""
     if not isinstance(exp, dict):
         return "must be an object"
+    unknown = sorted(set(exp) - {"status", "contains", "forbid"})
+    if unknown:
+        return f"unknown key {unknown[0]!r} (status, contains, forbid)"
     if exp.get("status", "answered") not in ("answered", "no_answer", "any"):
         return f"status must be answered, no_answer or any, not {exp.get('status')!r}"
     contains = exp.get("contains", [])

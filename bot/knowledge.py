@@ -310,8 +310,8 @@ class KnowledgeBase:
                        lambda k: [f"{sid}|{k.metric}" for sid in k.strike_ids])
 
     def _statement_catalog(self) -> Catalog[StatementKey]:
-        keys = (StatementKey(r[0], r[1], r[2] or "", parse_partial(r[3]), r[4])
-                for r in self._conn().execute("SELECT id, speaker, organisation, date_text, paraphrase "
+        keys = (StatementKey(r[0], r[1], r[2] or "", parse_partial(r[3]), r[4], self.known_from(r[5]))
+                for r in self._conn().execute("SELECT id, speaker, organisation, date_text, paraphrase, source_id "
                                               "FROM statements"))
         return Catalog(keys, lambda k: (k.date.first, k.date.last),
                        lambda k: (f"s:{k.speaker}", *((f"u:{k.organisation}",) if k.organisation else ())))
