@@ -1,11 +1,12 @@
 """Runtime state database: what users did. Never rebuilt, never touched by `kb build`.
 
 Holds reminder subscriptions and the sent log, feedback votes, unanswered questions and the Slack event
-de-duplication record. One store, two engines (`STRIKEBOT_STATE`): a SQLite file (the default; WAL mode and short
+claims (de-duplication, and the work a claim stands for until it is done). One store, two engines (`STRIKEBOT_STATE`): a SQLite file (the default; WAL mode and short
 transactions, so Bolt worker threads and a cron `send-due` can share it) or a PostgreSQL database shared by
 several instances. Every query is SQLAlchemy Core, so one statement serves both engines; the claims that make
-replies and reminders exactly-once are the database's own (a unique key with INSERT … ON CONFLICT DO NOTHING),
-so they hold across threads, processes and machines alike.
+replies and reminders exactly-once are the database's own (unique keys with INSERT … ON CONFLICT DO NOTHING,
+conditional UPDATEs, and on PostgreSQL row locks with SKIP LOCKED to take over an expired lease), so they hold
+across threads, processes and machines alike.
 
 The schema evolves only through `MIGRATIONS` (append, never edit a shipped step); each step runs once, in
 order, in one transaction with its version number, on either engine.
@@ -14,6 +15,7 @@ order, in one transaction with its version number, on either engine.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,8 +39,10 @@ class StateConfigError(ValueError):
 
 
 class StateUnavailable(Exception):
-    """The state database could not be opened (server unreachable, login refused, file not writable); the
-    message is one line naming the database (password masked) and the driver's reason."""
+    """The state database cannot be used: it could not be opened (server unreachable, login refused, file not
+    writable; the message is one line naming the database, password masked, and the driver's reason), or, on
+    the ack path (`claim_event`, `is_disabled`), it is locked by another writer past ACK_BUSY_TIMEOUT_S or
+    failing right now."""
 
 
 def is_url(target: StateTarget) -> bool:
@@ -70,27 +74,33 @@ def redact(target: StateTarget) -> str:
     return state_url(target).render_as_string(hide_password=True) if is_url(target) else str(target)
 
 
-def create_state_engine(target: StateTarget) -> sa.Engine:
+def create_state_engine(target: StateTarget, *, busy_timeout_s: float = 10) -> sa.Engine:
     """A SQLAlchemy Engine on the state database named by `target`, set up for this project's use.
 
     SQLite: the file (and its folder) is created; every pooled connection uses WAL, a 10 s busy timeout and
     foreign keys; transactions begin with a plain BEGIN, or BEGIN IMMEDIATE on a connection whose execution
     option `write` is true (a writer then queues for the lock at its start instead of failing to upgrade a read
     lock mid-transaction). PostgreSQL: psycopg 3, READ COMMITTED, connections checked before reuse.
+    `busy_timeout_s` bounds waiting for another writer's lock (SQLite busy timeout; PostgreSQL lock_timeout,
+    and a connect timeout when it is short).
     This is the engine other stores that belong in the state database (e.g. Slack installations) should use:
     `StateStore.engine`, or this function given `Settings.state_path`. Raises StateConfigError (see
     `state_url`)."""
     url = state_url(target)
+    ms = int(busy_timeout_s * 1000)
     if url.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
+        args: dict[str, Any] = {"options": f"-c lock_timeout={ms}"}
+        if busy_timeout_s < 2:
+            args["connect_timeout"] = 2  # libpq's least; without it a dead server holds an ack for minutes
+        return sa.create_engine(url, pool_pre_ping=True, connect_args=args)
     Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+    engine = sa.create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # the driver's own implicit BEGINs off: SQLAlchemy's begin event decides
         cur = dbapi_conn.cursor()
-        for pragma in ("journal_mode=WAL", "busy_timeout=10000", "synchronous=NORMAL", "foreign_keys=ON"):
+        for pragma in ("journal_mode=WAL", f"busy_timeout={ms}", "synchronous=NORMAL", "foreign_keys=ON"):
             cur.execute(f"PRAGMA {pragma}")  # synchronous=NORMAL: WAL's usual setting, durable without an fsync each
         cur.close()
 
@@ -164,8 +174,38 @@ def _m1_first_schema(c: sa.Connection) -> None:
     m.create_all(c, checkfirst=False)
 
 
+def _m2_claims_with_leases(c: sa.Connection) -> None:
+    # An event claim carries the work it stands for (the event, as JSON) until it is done, so a claim whose
+    # process died is resumed by another; a message is claimed once whatever event ids carry it. Reminder claims
+    # get a lease too: a claim whose lease ran out is settled (looked up in Slack) and then re-sent, instead of
+    # being left unsent for ever.
+    m = sa.MetaData()
+    text, req = sa.Text, {"nullable": False}
+    claims = sa.Table(
+        "event_claims", m,
+        sa.Column("event_key", text, primary_key=True),  # team:event_id
+        sa.Column("message_key", text, unique=True),  # team:channel:ts of a message we answer (NULL: not one)
+        sa.Column("client_msg_key", text, unique=True),  # team:client_msg_id when Slack sent one
+        sa.Column("status", text, **req),  # claimed / done / failed
+        sa.Column("owner", text, **req),  # random token of the claim's current holder
+        sa.Column("work", text, server_default="", **req),  # JSON of the work to do; emptied once done or failed
+        sa.Column("claimed_utc", text, **req),
+        sa.Column("lease_utc", text, **req),
+        sa.Column("attempts", sa.Integer, server_default="1", **req),
+        sa.Column("done_utc", text),
+        sa.Column("reply_ts", text),
+        sa.Column("detail", text, server_default="", **req),
+    )
+    sa.Index("event_claims_lease", claims.c.status, claims.c.lease_utc)
+    sa.Index("event_claims_claimed", claims.c.claimed_utc)
+    m.create_all(c, checkfirst=False)
+    c.exec_driver_sql("ALTER TABLE reminders_sent ADD COLUMN lease_utc TEXT")  # a 'claimed' row past it: take over
+    c.exec_driver_sql("ALTER TABLE reminders_sent ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[sa.Connection], None]] = [
     _m1_first_schema,  # 1: the first schema
+    _m2_claims_with_leases,  # 2: event claims with leases and message identity; reminder claim leases
 ]
 
 # Where the version number lives: SQLite keeps it in the file header (`PRAGMA user_version`, as state files made
@@ -182,7 +222,9 @@ def _table(name: str, *cols: str) -> sa.TableClause:
 _SUBSCRIPTIONS = _table("subscriptions", "id", "channel", "team", "unions", "offsets", "created_by", "created_utc",
                         "paused_utc", "paused_reason")
 _SENT = _table("reminders_sent", "ballot_id", "subscription_id", "offset", "closes_utc", "status", "claimed_utc",
-               "confirmed_utc", "message_ts", "detail")
+               "confirmed_utc", "message_ts", "detail", "lease_utc", "attempts")
+_CLAIMS = _table("event_claims", "event_key", "message_key", "client_msg_key", "status", "owner", "work",
+                 "claimed_utc", "lease_utc", "attempts", "done_utc", "reply_ts", "detail")
 _FEEDBACK = _table("feedback", "id", "user_id", "question", "answer_id", "vote", "created_utc")
 _UNANSWERED = _table("unanswered", "id", "user_id", "question", "normalised", "created_utc")
 _SEEN = _table("seen_events", "event_key", "seen_utc")
@@ -191,6 +233,9 @@ _WORKSPACES = _table("workspaces", "team", "disabled_utc", "reason")
 
 # Slack event de-duplication records live at least this long (Slack retries for about 5 minutes).
 EVENT_KEEP = timedelta(days=1)
+# How long the ack path waits for a state-database lock held by another writer (seconds). Short on purpose:
+# an ack must never wait; the caller falls back (see StateUnavailable).
+ACK_BUSY_TIMEOUT_S = 0.2
 
 
 def _utc(dt: datetime) -> str:
@@ -211,6 +256,23 @@ class FeedbackVote:
 
 
 @dataclass(frozen=True)
+class EventClaim:
+    """One Slack event claim. `status` claimed / done / failed; `owner` the holder's token; `work` the JSON
+    it stands for ('' once finished); times aware UTC; `attempts` how many holders it has had."""
+
+    event_key: str
+    message_key: str | None
+    status: str
+    owner: str
+    work: str
+    claimed: datetime
+    lease: datetime
+    attempts: int
+    reply_ts: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
 class UnansweredQuestion:
     """A question the bot declined, as asked and normalised; `created` aware UTC."""
 
@@ -225,7 +287,10 @@ class StateStore:
     """The runtime-state database (`STRIKEBOT_STATE`): opens `target` (a SQLite file path, or a postgresql://
     URL; see `state_url`), creating the file and running pending migrations.
 
-    Thread-safe: each call takes a pooled connection for one short transaction. Feature areas add their methods
+    Thread-safe: each call takes a pooled connection for one short transaction. The two queries every Slack
+    request makes before its ack (`is_disabled`, `claim_event`) use a pool of their own with a short lock
+    timeout (ACK_BUSY_TIMEOUT_S): a writer holding the database must not delay acks (they get
+    StateUnavailable instead). Feature areas add their methods
     here (Slack: feedback/unanswered/seen events/purge; reminders: subscriptions/sent log) so that only this
     class knows table names. Raises StateConfigError for a bad target, and SQLAlchemy's OperationalError when
     the database cannot be reached."""
@@ -233,6 +298,7 @@ class StateStore:
     def __init__(self, target: StateTarget):
         self.target = target
         self.engine = create_state_engine(target)
+        self._ack_engine = create_state_engine(target, busy_timeout_s=ACK_BUSY_TIMEOUT_S)
         self.dialect = self.engine.dialect.name  # 'sqlite' or 'postgresql'
         try:
             self.migrate()
@@ -242,14 +308,20 @@ class StateStore:
             raise StateUnavailable(f"Cannot open the state database {redact(target)}: {reason}") from None
 
     @contextmanager
-    def _tx(self, *, write: bool = False) -> Iterator[sa.Connection]:
+    def _tx(self, *, write: bool = False, ack: bool = False) -> Iterator[sa.Connection]:
         """One transaction on a pooled connection; commits on success, rolls back on error. `write=True`
-        takes SQLite's write lock at BEGIN (see `create_state_engine`); PostgreSQL ignores it."""
-        with self.engine.connect() as c:
-            if write:
-                c.execution_options(write=True)
-            with c.begin():
-                yield c
+        takes SQLite's write lock at BEGIN (see `create_state_engine`); PostgreSQL ignores it. `ack=True`: the
+        ack path's pool, and any database error becomes StateUnavailable."""
+        try:
+            with (self._ack_engine if ack else self.engine).connect() as c:
+                if write:
+                    c.execution_options(write=True)
+                with c.begin():
+                    yield c
+        except sa.exc.DBAPIError as exc:
+            if not ack:
+                raise
+            raise StateUnavailable(str(exc.orig or exc).strip().splitlines()[0]) from exc
 
     def _insert(self, table: sa.TableClause) -> Any:
         """The dialect's INSERT (it has `on_conflict_do_nothing` / `on_conflict_do_update` on both engines)."""
@@ -289,6 +361,7 @@ class StateStore:
     def close(self) -> None:
         """Close every pooled connection (they are reopened on next use)."""
         self.engine.dispose()
+        self._ack_engine.dispose()
 
     # ---- Slack: feedback, unanswered questions, event de-duplication, workspaces, retention ---------------
     def record_feedback(self, user_id: str, question: str, answer_id: str, vote: str, now: datetime) -> int:
@@ -323,12 +396,82 @@ class StateStore:
                              .where(t.created_utc >= (_utc(since) if since else "")).order_by(t.created_utc, t.id))
             return [UnansweredQuestion(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4])) for r in rows]
 
-    def claim_event(self, event_key: str, now: datetime) -> bool:
-        """Claim a Slack event for processing: True the first time `event_key` is seen, False for a repeat
-        (a retry). Atomic across threads, processes and instances sharing the database (a primary key and
-        INSERT … ON CONFLICT DO NOTHING); records are kept for at least EVENT_KEEP."""
+    @staticmethod
+    def _event_claim(r: sa.Row) -> EventClaim:
+        return EventClaim(r.event_key, r.message_key, r.status, r.owner, r.work, datetime.fromisoformat(r.claimed_utc),
+                          datetime.fromisoformat(r.lease_utc), r.attempts, r.reply_ts, r.detail)
+
+    def claim_event(self, event_key: str, now: datetime, *, message_key: str | None = None,
+                    client_msg_key: str | None = None, work: str = "",
+                    lease: timedelta = timedelta(0)) -> str | None:
+        """Claim a Slack event before its ack. Returns the claim's owner token (pass it to `finish_event`), or
+        None when the event — or the same message (`message_key` 'team:channel:ts', `client_msg_key`
+        'team:client_msg_id') under another event id — was claimed before: a retry or a duplicate, dropped.
+
+        `work` (JSON text) is what the claim stands for, kept until finished so that `take_expired_event`
+        can resume it once `lease` has run out. With no work, pass no lease: the claim is done at once.
+        Atomic across threads, processes and instances sharing the database (unique keys; INSERT … ON CONFLICT
+        DO NOTHING). Raises StateUnavailable when the database is locked past ACK_BUSY_TIMEOUT_S or failing."""
+        owner = uuid.uuid4().hex
+        with self._tx(write=True, ack=True) as c:
+            won = self._inserted(c, self._insert(_CLAIMS).values(
+                event_key=event_key, message_key=message_key, client_msg_key=client_msg_key,
+                status="claimed" if work else "done", owner=owner, work=work, claimed_utc=_utc(now),
+                lease_utc=_utc(now + lease), done_utc=None if work else _utc(now)))
+        return owner if won else None
+
+    def event_claim(self, event_key: str) -> EventClaim | None:
+        """The claim recorded for `event_key`, or None."""
+        with self._tx() as c:
+            r = c.execute(sa.select(_CLAIMS).where(_CLAIMS.c.event_key == event_key)).one_or_none()
+        return self._event_claim(r) if r else None
+
+    def _live_claim(self, event_key: str, owner: str) -> sa.ColumnElement[bool]:
+        t = _CLAIMS.c
+        return sa.and_(t.event_key == event_key, t.owner == owner, t.status == "claimed")
+
+    def finish_event(self, event_key: str, owner: str, now: datetime, *, status: str = "done",
+                     reply_ts: str = "", detail: str = "") -> bool:
+        """Mark a claim `status` 'done' (the reply went out; `reply_ts` its Slack ts) or 'failed' (given up),
+        dropping its work. Only the current holder (`owner`) of a live claim can; True if it did — so of two
+        racing callers exactly one, e.g., sends the one apology."""
+        if status not in ("done", "failed"):
+            raise ValueError(f"status must be 'done' or 'failed', not {status!r}")
         with self._tx(write=True) as c:
-            return self._inserted(c, self._insert(_SEEN).values(event_key=event_key, seen_utc=_utc(now)))
+            return c.execute(sa.update(_CLAIMS).where(self._live_claim(event_key, owner)).values(
+                status=status, done_utc=_utc(now), reply_ts=reply_ts or None, detail=detail, work="")).rowcount == 1
+
+    def defer_event(self, event_key: str, owner: str, until: datetime, detail: str) -> bool:
+        """Keep a live claim but let its lease run out at `until` (aware), so that it is resumed then (the
+        post failed for now, or its outcome is unknown). `detail` says why. True if `owner` still held it."""
+        with self._tx(write=True) as c:
+            return c.execute(sa.update(_CLAIMS).where(self._live_claim(event_key, owner))
+                             .values(lease_utc=_utc(until), detail=detail)).rowcount == 1
+
+    def expired_event_claims(self, now: datetime, limit: int = 100) -> list[EventClaim]:
+        """Live claims whose lease ran out by `now` (their holder died or gave them back), oldest first."""
+        t = _CLAIMS.c
+        with self._tx() as c:
+            rows = c.execute(sa.select(_CLAIMS).where(t.status == "claimed", t.lease_utc <= _utc(now))
+                             .order_by(t.claimed_utc).limit(limit)).all()
+        return [self._event_claim(r) for r in rows]
+
+    def take_expired_event(self, event_key: str, now: datetime, lease: timedelta) -> EventClaim | None:
+        """Take over a live claim whose lease ran out by `now`, for `lease` more. Returns the claim as now held
+        (new owner token, attempts counted), or None when someone else took or finished it first.
+
+        One transaction: the row is locked first (PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so an instance
+        finds a claim another is taking over already gone instead of queueing behind it; SQLite: the write lock
+        taken at BEGIN), then re-leased under a new owner."""
+        t = _CLAIMS.c
+        expired = sa.and_(t.event_key == event_key, t.status == "claimed", t.lease_utc <= _utc(now))
+        with self._tx(write=True) as c:
+            if c.execute(sa.select(t.event_key).where(expired).with_for_update(skip_locked=True)).first() is None:
+                return None
+            row = c.execute(sa.update(_CLAIMS).where(expired).values(
+                owner=uuid.uuid4().hex, lease_utc=_utc(now + lease), attempts=t.attempts + 1)
+                .returning(*_CLAIMS.c)).one()
+        return self._event_claim(row)
 
     def disable_workspace(self, team: str, reason: str, now: datetime) -> None:
         """Stop sending to workspace `team` (tokens revoked / app uninstalled); its data is kept."""
@@ -347,20 +490,27 @@ class StateStore:
         if not team:
             return False
         t = _WORKSPACES.c
-        with self._tx() as c:
+        with self._tx(ack=True) as c:
             return c.execute(sa.select(t.disabled_utc).where(t.team == team)).scalar() is not None
+
+    def disabled_workspaces(self) -> set[str]:
+        """Every workspace disabled by `disable_workspace`."""
+        t = _WORKSPACES.c
+        with self._tx() as c:
+            return set(c.execute(sa.select(t.team).where(t.disabled_utc.is_not(None))).scalars())
 
     def purge(self, older_than_days: int, now: datetime) -> dict[str, int]:
         """Delete questions and user IDs (feedback, unanswered) older than `older_than_days` days, and event
-        de-duplication records older than EVENT_KEEP. Returns {table: rows deleted}."""
+        claims (with any question they still hold) older than EVENT_KEEP. Returns {table: rows deleted}."""
         if older_than_days < 0:
             raise ValueError("older_than_days must be >= 0")
-        cutoff = _utc(now - timedelta(days=older_than_days))
+        cutoff, events_cutoff = _utc(now - timedelta(days=older_than_days)), _utc(now - EVENT_KEEP)
         with self._tx(write=True) as c:
             return {
                 "feedback": c.execute(sa.delete(_FEEDBACK).where(_FEEDBACK.c.created_utc < cutoff)).rowcount,
                 "unanswered": c.execute(sa.delete(_UNANSWERED).where(_UNANSWERED.c.created_utc < cutoff)).rowcount,
-                "seen_events": c.execute(sa.delete(_SEEN).where(_SEEN.c.seen_utc < _utc(now - EVENT_KEEP))).rowcount,
+                "seen_events": c.execute(sa.delete(_SEEN).where(_SEEN.c.seen_utc < events_cutoff)).rowcount,
+                "event_claims": c.execute(sa.delete(_CLAIMS).where(_CLAIMS.c.claimed_utc < events_cutoff)).rowcount,
             }
 
     # ---- reminders: subscriptions and the sent log ---------------------------------------------------------
@@ -439,9 +589,45 @@ class StateStore:
                 ballot_id=ballot_id, subscription_id=subscription_id, offset=offset, closes_utc=closes_utc,
                 status=status, claimed_utc=_utc(now), detail=detail))
 
-    def claim_reminder(self, key: tuple[str, int, str, str], now: datetime, detail: str = "") -> bool:
-        """Claim `key` before posting; True means this caller, and only this caller, may post it."""
-        return self.record_reminder(key, CLAIMED, now, detail)
+    def claim_reminder(self, key: tuple[str, int, str, str], now: datetime, detail: str = "", *,
+                       lease: timedelta = timedelta(minutes=5)) -> str | None:
+        """Claim `key` before posting, for `lease`. Returns 'new' (a first claim: post it), 'resumed' (a claim
+        whose lease ran out unconfirmed — its holder died or its outcome was unknown — now taken over: settle
+        whether Slack has it before posting again), or None (someone else holds or finished it). Atomic across
+        threads, processes and instances (INSERT … ON CONFLICT DO NOTHING, then an UPDATE conditional on the
+        lease, in one transaction); a row from before leases existed counts as expired."""
+        ballot_id, subscription_id, offset, closes_utc = key
+        t = _SENT.c
+        with self._tx(write=True) as c:
+            if self._inserted(c, self._insert(_SENT).values(
+                    ballot_id=ballot_id, subscription_id=subscription_id, offset=offset, closes_utc=closes_utc,
+                    status=CLAIMED, claimed_utc=_utc(now), detail=detail, lease_utc=_utc(now + lease), attempts=1)):
+                return "new"
+            resumed = c.execute(sa.update(_SENT).where(
+                self._sent_key(key), t.status == CLAIMED, sa.or_(t.lease_utc.is_(None), t.lease_utc <= _utc(now)))
+                .values(lease_utc=_utc(now + lease), attempts=t.attempts + 1)).rowcount == 1
+        return "resumed" if resumed else None
+
+    def expired_reminder_claims(self, now: datetime) -> set[tuple[str, int, str, str]]:
+        """Keys of reminder claims still unconfirmed whose lease ran out by `now` (resumable)."""
+        t = _SENT.c
+        with self._tx() as c:
+            rows = c.execute(sa.select(t.ballot_id, t.subscription_id, t.offset, t.closes_utc).where(
+                t.status == CLAIMED, sa.or_(t.lease_utc.is_(None), t.lease_utc <= _utc(now))))
+            return {(r[0], r[1], r[2], r[3]) for r in rows}
+
+    def defer_reminder(self, key: tuple[str, int, str, str], now: datetime, detail: str) -> None:
+        """Keep a claim whose post had an unknown outcome (a timeout after sending) but end its lease at `now`,
+        so the next run settles it (looks for the post in Slack) before any re-send. `detail` says why."""
+        with self._tx(write=True) as c:
+            c.execute(sa.update(_SENT).where(self._sent_key(key), _SENT.c.status == CLAIMED)
+                      .values(lease_utc=_utc(now), detail=detail))
+
+    def settle_reminder(self, key: tuple[str, int, str, str], status: str, now: datetime, detail: str = "") -> None:
+        """Close a still-unconfirmed claim without posting: `status` 'skipped' / 'missed' / 'failed'."""
+        with self._tx(write=True) as c:
+            c.execute(sa.update(_SENT).where(self._sent_key(key), _SENT.c.status == CLAIMED)
+                      .values(status=status, detail=detail, confirmed_utc=None))
 
     def confirm_reminder(self, key: tuple[str, int, str, str], status: str, message_ts: str,
                          now: datetime) -> None:
@@ -456,7 +642,8 @@ class StateStore:
             c.execute(sa.update(_SENT).where(self._sent_key(key)).values(status="failed", detail=detail))
 
     def release_reminder(self, key: tuple[str, int, str, str]) -> bool:
-        """Drop a claim that certainly was not posted (Slack answered with an error), so a later run may
-        retry it. Only a row still 'claimed' is dropped; True if one was."""
+        """Drop a claim that certainly was not posted (Slack answered with an error, or the request never
+        left this machine), so a later run may retry it. Only a row still 'claimed' is dropped; True if one
+        was."""
         with self._tx(write=True) as c:
             return c.execute(sa.delete(_SENT).where(self._sent_key(key), _SENT.c.status == CLAIMED)).rowcount == 1

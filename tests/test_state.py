@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from bot.state import (
     MIGRATIONS,
     StateConfigError,
     StateStore,
+    StateUnavailable,
     create_state_engine,
     redact,
     state_url,
@@ -63,7 +65,7 @@ def _race(n: int, target: Path | str, call) -> list:  # noqa: ANN001 - call(stor
 
 def test_new_database_is_migrated_to_the_latest_version_and_reopening_runs_nothing(state_target) -> None:  # noqa: ANN001
     first = StateStore(state_target)
-    assert first.migrate() == len(MIGRATIONS) == 1
+    assert first.migrate() == len(MIGRATIONS) == 2
     first.record_feedback("U1", "q", "a", "up", NOW)
     again = StateStore(state_target)  # a restart, or a second instance
     assert again.migrate() == len(MIGRATIONS)
@@ -74,7 +76,8 @@ def test_instances_starting_together_migrate_once(state_target) -> None:  # noqa
     versions = _race(4, state_target, lambda s: s.migrate())
     assert versions == [len(MIGRATIONS)] * 4
     tables = set(sa.inspect(create_state_engine(state_target)).get_table_names())
-    assert {"subscriptions", "reminders_sent", "feedback", "unanswered", "seen_events", "workspaces"} <= tables
+    assert {"subscriptions", "reminders_sent", "feedback", "unanswered", "seen_events", "workspaces",
+            "event_claims"} <= tables
 
 
 def test_a_state_file_made_before_postgresql_support_opens_with_its_data(tmp_path: Path) -> None:
@@ -103,8 +106,11 @@ def test_a_state_file_made_before_postgresql_support_opens_with_its_data(tmp_pat
     s = StateStore(path)
     assert s.migrate() == len(MIGRATIONS)
     assert s.subscription("C0OLD").targets == ("unite",)
-    assert s.claim_event("Ev1", NOW) is False
     assert s.subscribe("C0NEW", (), ("7d",), NOW).id == 2
+    assert [r.subscription_id for r in s.reminder_log()] == []
+    s.record_reminder(("B1", 1, "7d", "x"), CLAIMED, NOW)  # a claim without a lease, as version 1 made them
+    assert s.expired_reminder_claims(NOW) == {("B1", 1, "7d", "x")}
+    assert s.claim_reminder(("B1", 1, "7d", "x"), NOW) == "resumed"
 
 
 # ---- feedback and unanswered questions ------------------------------------------------------------------------
@@ -140,16 +146,92 @@ def test_unanswered_questions_are_logged_and_listed_since(store: StateStore) -> 
 # ---- Slack event de-duplication and workspaces -----------------------------------------------------------------
 
 
-def test_an_event_is_claimed_once(store: StateStore) -> None:
-    assert store.claim_event("T1:Ev1", NOW) is True
-    assert store.claim_event("T1:Ev1", NOW + timedelta(seconds=5)) is False  # Slack's retry
-    assert store.claim_event("T1:Ev2", NOW) is True
+def test_an_event_is_claimed_once_and_a_claim_without_work_is_done_at_once(store: StateStore) -> None:
+    owner = store.claim_event("T1:Ev1", NOW)
+    assert owner and len(owner) == 32
+    assert store.claim_event("T1:Ev1", NOW + timedelta(seconds=5)) is None  # Slack's retry
+    assert store.claim_event("T1:Ev2", NOW) not in (None, owner)
+    claim = store.event_claim("T1:Ev1")
+    assert (claim.status, claim.owner, claim.work, claim.claimed, claim.lease, claim.attempts) == (
+        "done", owner, "", NOW, NOW, 1)
+    assert store.event_claim("T1:Nope") is None
+
+
+def test_the_same_message_under_another_event_id_is_claimed_once(store: StateStore) -> None:
+    assert store.claim_event("T1:Ev1", NOW, message_key="T1:C1:1.1", client_msg_key="T1:m-1", work="{}",
+                             lease=timedelta(minutes=1))
+    assert store.claim_event("T1:Ev2", NOW, message_key="T1:C1:1.1") is None  # app_mention + message.channels
+    assert store.claim_event("T1:Ev3", NOW, message_key="T1:C1:9.9", client_msg_key="T1:m-1") is None
+    assert store.claim_event("T1:Ev4", NOW, message_key="T1:C1:2.2")  # another message
+    assert store.claim_event("T1:Ev5", NOW)  # events that are not messages: many NULL message keys
+
+
+def test_only_the_holder_finishes_a_claim_and_only_once(store: StateStore) -> None:
+    owner = store.claim_event("T1:Ev1", NOW, work='{"q": "when?"}', lease=timedelta(minutes=2))
+    assert store.event_claim("T1:Ev1").work == '{"q": "when?"}'
+    assert store.finish_event("T1:Ev1", "someone-else", NOW) is False
+    assert store.finish_event("T1:Ev1", owner, NOW + timedelta(seconds=1), reply_ts="1.2") is True
+    assert store.finish_event("T1:Ev1", owner, NOW + timedelta(seconds=2), status="failed") is False
+    claim = store.event_claim("T1:Ev1")
+    assert (claim.status, claim.work, claim.reply_ts) == ("done", "", "1.2")  # the question is not kept
+    with pytest.raises(ValueError):
+        store.finish_event("T1:Ev1", owner, NOW, status="maybe")
+
+
+def test_an_expired_claim_is_listed_and_taken_over_once(store: StateStore) -> None:
+    owner = store.claim_event("T1:Ev1", NOW, work="{}", lease=timedelta(seconds=30))
+    store.claim_event("T1:Ev2", NOW, work="{}", lease=timedelta(minutes=5))
+    assert store.expired_event_claims(NOW + timedelta(seconds=29)) == []
+    assert store.take_expired_event("T1:Ev1", NOW + timedelta(seconds=29), timedelta(seconds=30)) is None
+    later = NOW + timedelta(seconds=31)
+    assert [c.event_key for c in store.expired_event_claims(later)] == ["T1:Ev1"]
+    taken = store.take_expired_event("T1:Ev1", later, timedelta(seconds=30))
+    assert (taken.status, taken.attempts, taken.lease, taken.work) == ("claimed", 2, later + timedelta(seconds=30),
+                                                                       "{}")
+    assert taken.owner != owner
+    assert store.take_expired_event("T1:Ev1", later, timedelta(seconds=30)) is None  # now held again
+    assert store.finish_event("T1:Ev1", owner, later) is False  # the dead holder's token no longer works
+    assert store.finish_event("T1:Ev1", taken.owner, later, reply_ts="3.4") is True
+    assert store.take_expired_event("T1:Ev1", later + timedelta(hours=1), timedelta(seconds=30)) is None
+
+
+def test_a_deferred_claim_comes_back_when_its_lease_ends(store: StateStore) -> None:
+    owner = store.claim_event("T1:Ev1", NOW, work="{}", lease=timedelta(minutes=5))
+    assert store.defer_event("T1:Ev1", owner, NOW + timedelta(seconds=10), "ratelimited") is True
+    assert store.defer_event("T1:Ev1", "someone-else", NOW, "x") is False
+    [claim] = store.expired_event_claims(NOW + timedelta(seconds=10))
+    assert (claim.detail, claim.lease) == ("ratelimited", NOW + timedelta(seconds=10))
+
+
+def test_an_expired_claim_raced_by_eight_instances_is_taken_by_exactly_one(state_target) -> None:  # noqa: ANN001
+    StateStore(state_target).claim_event("T1:EvDead", NOW, work="{}", lease=timedelta(seconds=30))
+    later = NOW + timedelta(minutes=1)
+    results = _race(8, state_target, lambda s: s.take_expired_event("T1:EvDead", later, timedelta(seconds=30)))
+    taken = [r for r in results if r is not None]
+    assert len(taken) == 1 and taken[0].attempts == 2
 
 
 def test_an_event_raced_by_eight_instances_is_claimed_by_exactly_one(state_target) -> None:  # noqa: ANN001
     StateStore(state_target)  # migrated before the race, as a deployment's first start would have done
-    results = _race(8, state_target, lambda s: s.claim_event("T1:EvRace", NOW))
-    assert sorted(results) == [False] * 7 + [True]
+    results = _race(8, state_target, lambda s: s.claim_event("T1:EvRace", NOW, work="{}", lease=timedelta(1)))
+    assert sum(r is not None for r in results) == 1
+
+
+def test_the_ack_path_does_not_wait_for_a_held_lock(store: StateStore) -> None:
+    # another writer holds the lock the claim needs: on SQLite the database's write lock, on PostgreSQL the
+    # same key inserted by a transaction not yet committed
+    blocker = create_state_engine(store.target)
+    with blocker.connect() as c:
+        c.execution_options(write=True)
+        with c.begin():
+            c.execute(sa.text("INSERT INTO event_claims (event_key, status, owner, claimed_utc, lease_utc) "
+                              "VALUES ('T1:EvHeld', 'done', 'x', 'now', 'now')"))
+            started = time.monotonic()
+            with pytest.raises(StateUnavailable):
+                store.claim_event("T1:EvHeld", NOW)
+            assert time.monotonic() - started < 2.5
+    blocker.dispose()
+    assert store.claim_event("T1:EvHeld", NOW) is None  # the blocker's row, once committed, wins
 
 
 def test_workspaces_are_disabled_and_enabled(store: StateStore) -> None:
@@ -171,13 +253,13 @@ def test_purge_deletes_old_questions_user_ids_and_event_records(store: StateStor
     store.record_feedback("U2", "new", "a", "up", new)
     store.log_unanswered("U1", "old", "old", old)
     store.log_unanswered("U1", "old too", "old too", old - timedelta(days=1))
-    store.claim_event("Ev-old", NOW - EVENT_KEEP - timedelta(seconds=1))
+    store.claim_event("Ev-old", NOW - EVENT_KEEP - timedelta(seconds=1), work='{"q": "old question"}')
     store.claim_event("Ev-new", NOW - timedelta(minutes=5))
-    assert store.purge(90, NOW) == {"feedback": 1, "unanswered": 2, "seen_events": 1}
+    assert store.purge(90, NOW) == {"feedback": 1, "unanswered": 2, "seen_events": 0, "event_claims": 1}
     assert [v.question for v in store.feedback_since()] == ["new"]
     assert store.unanswered_since() == []
-    assert store.claim_event("Ev-new", NOW) is False  # still remembered: its retry is still refused
-    assert store.claim_event("Ev-old", NOW) is True
+    assert store.claim_event("Ev-new", NOW) is None  # still remembered: its retry is still refused
+    assert store.event_claim("Ev-old") is None
     with pytest.raises(ValueError):
         store.purge(-1, NOW)
 
@@ -219,8 +301,8 @@ def test_pausing_is_true_only_for_the_call_that_paused(store: StateStore) -> Non
 
 
 def test_a_reminder_is_claimed_once_then_confirmed(store: StateStore) -> None:
-    assert store.claim_reminder(KEY, NOW, detail="late") is True
-    assert store.claim_reminder(KEY, NOW) is False
+    assert store.claim_reminder(KEY, NOW, detail="late") == "new"
+    assert store.claim_reminder(KEY, NOW) is None
     assert store.record_reminder(KEY, "skipped", NOW) is False
     [rec] = store.reminder_log()
     assert (rec.ballot_id, rec.subscription_id, rec.offset, rec.closes_utc, rec.status, rec.claimed,
@@ -229,12 +311,41 @@ def test_a_reminder_is_claimed_once_then_confirmed(store: StateStore) -> None:
     [rec] = store.reminder_log()
     assert (rec.status, rec.message_ts, rec.confirmed) == ("late_sent", "1700000000.000100",
                                                            NOW + timedelta(seconds=2))
+    assert store.claim_reminder(KEY, NOW + timedelta(days=1)) is None  # a confirmed post is never resumed
+
+
+def test_a_reminder_claim_whose_lease_ran_out_is_resumed_once(store: StateStore) -> None:
+    assert store.claim_reminder(KEY, NOW, lease=timedelta(minutes=5)) == "new"
+    assert store.expired_reminder_claims(NOW + timedelta(minutes=4)) == set()
+    assert store.claim_reminder(KEY, NOW + timedelta(minutes=4)) is None  # its holder may still be posting
+    assert store.expired_reminder_claims(NOW + timedelta(minutes=5)) == {KEY}
+    assert store.claim_reminder(KEY, NOW + timedelta(minutes=5)) == "resumed"
+    assert store.claim_reminder(KEY, NOW + timedelta(minutes=6)) is None  # resumed once, leased again
+    assert [r.status for r in store.reminder_log()] == [CLAIMED]
+
+
+def test_a_deferred_reminder_is_settled_without_a_post(store: StateStore) -> None:
+    store.claim_reminder(KEY, NOW)
+    store.defer_reminder(KEY, NOW + timedelta(seconds=3), "timeout after sending")
+    assert store.expired_reminder_claims(NOW + timedelta(seconds=3)) == {KEY}
+    store.settle_reminder(KEY, "missed", NOW + timedelta(minutes=1), detail="closed")
+    [rec] = store.reminder_log()
+    assert (rec.status, rec.detail, rec.confirmed) == ("missed", "closed", None)
+    assert store.expired_reminder_claims(NOW + timedelta(days=1)) == set()
+    store.settle_reminder(KEY, "failed", NOW)  # only a claim still open is settled
+    assert store.reminder_log()[0].status == "missed"
 
 
 def test_a_reminder_raced_by_eight_senders_is_claimed_by_exactly_one(state_target) -> None:  # noqa: ANN001
     StateStore(state_target)
     results = _race(8, state_target, lambda s: s.claim_reminder(KEY, NOW))
-    assert sorted(results) == [False] * 7 + [True]
+    assert sorted(results, key=str) == [None] * 7 + ["new"]
+
+
+def test_an_expired_reminder_claim_raced_by_eight_senders_is_resumed_by_exactly_one(state_target) -> None:  # noqa: ANN001
+    StateStore(state_target).claim_reminder(KEY, NOW, lease=timedelta(minutes=5))
+    results = _race(8, state_target, lambda s: s.claim_reminder(KEY, NOW + timedelta(minutes=10)))
+    assert sorted(results, key=str) == [None] * 7 + ["resumed"]
 
 
 def test_release_drops_only_a_claim_and_fail_is_final(store: StateStore) -> None:
@@ -243,7 +354,7 @@ def test_release_drops_only_a_claim_and_fail_is_final(store: StateStore) -> None
     store.claim_reminder(other, NOW)
     assert store.release_reminder(KEY) is True
     assert store.release_reminder(KEY) is False
-    assert store.claim_reminder(KEY, NOW + timedelta(minutes=1)) is True  # a later run may retry it
+    assert store.claim_reminder(KEY, NOW + timedelta(minutes=1)) == "new"  # a later run may retry it
     store.fail_reminder(other, "channel_not_found")
     assert store.release_reminder(other) is False  # a failed row is never released, so never retried
     assert {(r.offset, r.status, r.detail) for r in store.reminder_log()} == {
