@@ -1,6 +1,7 @@
 """Several `serve` instances on one state database, as behind a load balancer: each event is answered once
-whichever instances it reaches. Run on both engines; on PostgreSQL this is the multi-machine deployment (the
-instances share nothing but the database), and it skips, with the reason, where no server can start here."""
+whichever instances it reaches, and a reply claimed by an instance that dies is posted by another. Run on both
+engines; on PostgreSQL this is the multi-machine deployment (the instances share nothing but the database), and
+it skips, with the reason, where no server can start here."""
 
 from __future__ import annotations
 
@@ -10,24 +11,70 @@ from pathlib import Path
 
 import pytest
 
+from bot.state import StateStore
 from tests.conftest import state_target_for
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack import BOT_USER, Call, FakeSlack, Reply
 from tests.slack.instances import Instance
+
+LEASE_S = 2  # STRIKEBOT_CLAIM_LEASE for these instances: a dead instance's claim is taken over after 2 s
+
+
+class CrashableSlack(FakeSlack):
+    """The fake Web API, plus: conversations.replies / .history list the messages posted so far (with their
+    metadata, as Slack does with include_all_metadata), and the first chat.postMessage can be held — `before`
+    it reaches Slack (then dropped: its sender died with it) or `after` (posted, but its sender never hears)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold: str | None = None  # None / "before" / "after"
+        self.holding, self.release = threading.Event(), threading.Event()
+        self.posted: list[dict] = []  # what Slack now shows: the posts with the ts each was given
+
+    def _record(self, path: str, ctype: str, raw: str) -> Reply:
+        first_post = path.endswith("/chat.postMessage") and not self.holding.is_set() and self.hold
+        if first_post == "before":
+            self.holding.set()
+            self.release.wait(30)
+            return Reply({"ok": False, "error": "never_arrived"})  # its sender is dead: nobody reads this
+        reply = super()._record(path, ctype, raw)
+        if first_post == "after":
+            self.holding.set()
+            self.release.wait(30)
+        return reply
+
+    def _default(self, method: str, body: dict) -> dict:
+        out = super()._default(method, body)
+        if method == "chat.postMessage":
+            with self._lock:
+                self.posted.append({**body, "ts": out["ts"]})
+        if method in ("conversations.replies", "conversations.history"):
+            with self._lock:
+                out["messages"] = [{"type": "message", "ts": m["ts"], "text": m.get("text"),
+                                    "thread_ts": m.get("thread_ts"), "metadata": m.get("metadata")}
+                                   for m in self.posted if m.get("channel") == body.get("channel")
+                                   and (method == "conversations.history" or m.get("thread_ts") == body.get("ts"))]
+        return out
 
 
 @pytest.fixture
-def fake() -> FakeSlack:
-    f = FakeSlack().start()
+def fake() -> CrashableSlack:
+    f = CrashableSlack().start()
     yield f
     f.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def pair(request: pytest.FixtureRequest, tmp_path: Path, fake: FakeSlack, kb_path: Path) -> list[Instance]:
+def shared_state(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """The instances' one state database: a SQLite file, or a PostgreSQL database's URL."""
+    return state_target_for(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def pair(shared_state: Path | str, tmp_path: Path, fake: FakeSlack, kb_path: Path) -> list[Instance]:
     """Two running instances, A and B, sharing one state database and the fake Slack."""
-    target = state_target_for(request.param, request, tmp_path)
+    target = shared_state
     env = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": fake.url, "STRIKEBOT_KB": str(kb_path),
-           "STRIKEBOT_STATE": str(target)}
+           "STRIKEBOT_STATE": str(target), "STRIKEBOT_CLAIM_LEASE": str(LEASE_S)}
     instances = [Instance(name, env, tmp_path / name, fake) for name in ("a", "b")]
     try:
         for i in instances:
@@ -56,7 +103,7 @@ def at_once(*calls: Callable[[], object]) -> list:
 
 
 def mention(n: int) -> dict:
-    return {"type": "app_mention", "user": "U0ALICE", "text": "<@U0BOT> when is the next junior doctors strike?",
+    return {"type": "app_mention", "user": "U0ALICE", "text": f"<@{BOT_USER}> when is the next junior doctors strike?",
             "channel": "C0CHAN", "ts": f"1681900000.10000{n}", "event_ts": f"1681900000.10000{n}"}
 
 
@@ -73,3 +120,31 @@ def test_an_event_and_its_retry_reaching_two_instances_at_once_get_one_reply(pai
     a.bot.settle(1.0)  # time for a second reply, were either instance going to send one
     posts = fake.of("chat.postMessage")
     assert sorted(p.body["thread_ts"] for p in posts) == sorted(ev["ts"] for ev in events), fake.transcript()
+
+
+def _thread_posts(fake: FakeSlack, ev: dict) -> list[Call]:
+    return [c for c in fake.of("chat.postMessage") if c.body.get("thread_ts") == ev["ts"]]
+
+
+@pytest.mark.parametrize("dies", ["before its post reached Slack", "after posting, before closing its claim"])
+def test_an_instance_killed_mid_reply_has_its_reply_posted_once_by_the_other(
+        pair: list[Instance], fake: CrashableSlack, shared_state: Path | str, dies: str) -> None:
+    a, b = pair
+    fake.hold = "before" if dies.startswith("before") else "after"
+    ev = mention(7)
+    assert a.bot.event(ev, event_id="Ev0KILLED").status == 200  # A claimed it (with the work) and acked
+    assert fake.holding.wait(20), a.output()  # A is inside chat.postMessage…
+    a.kill()  # …and dies there (SIGKILL: nothing is cleaned up, the claim stays A's until its lease runs out)
+    fake.release.set()
+    key = "T0TEST:Ev0KILLED"
+    if fake.hold == "before":  # B takes the claim over once its lease ran out, finds no reply, posts it
+        post = fake.wait_call("chat.postMessage", lambda c: c.body.get("thread_ts") == ev["ts"], timeout=20)
+    else:  # B looks for the reply in the thread (the metadata names the claim) and finds A's
+        fake.wait_call("conversations.replies", lambda c: c.body.get("ts") == ev["ts"], timeout=20)
+        [post] = _thread_posts(fake, ev)
+    b.bot.settle(LEASE_S + 1.0)  # time for another take-over, were the claim left open
+    assert _thread_posts(fake, ev) == [post], fake.transcript()
+    assert post.body["metadata"] == {"event_type": "strikebot_reply", "event_payload": {"claim": key}}
+    claim = StateStore(shared_state).event_claim(key)
+    assert (claim.status, claim.attempts, claim.work) == ("done", 2, "")  # done by B, the claim's second holder
+    assert claim.reply_ts == fake.posted[0]["ts"]
