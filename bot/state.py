@@ -301,6 +301,9 @@ class StateStore:
 
     def __init__(self, target: StateTarget):
         self.target = target
+        url = state_url(target)
+        # the SQLite file (None on PostgreSQL): tests and tools that look at the file itself use it
+        self.path: Path | None = Path(url.database or "") if url.get_backend_name() == "sqlite" else None
         self.engine = create_state_engine(target)
         self._ack_engine = create_state_engine(target, busy_timeout_s=ACK_BUSY_TIMEOUT_S)
         self.dialect = self.engine.dialect.name  # 'sqlite' or 'postgresql'
