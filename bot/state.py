@@ -79,9 +79,9 @@ def create_state_engine(target: StateTarget, *, busy_timeout_s: float = 10) -> s
     """A SQLAlchemy Engine on the state database named by `target`, set up for this project's use.
 
     SQLite: the file (and its folder) is created; every pooled connection uses WAL, a 10 s busy timeout and
-    foreign keys; a connection whose execution option `write` is true begins its transactions with BEGIN
-    IMMEDIATE (a writer then queues for the lock at its start instead of failing to upgrade a read lock
-    mid-transaction); others run each statement on its own (autocommit). PostgreSQL: psycopg 3, READ
+    foreign keys; transactions begin with BEGIN, or BEGIN IMMEDIATE on a connection whose execution option
+    `write` is true (a writer then queues for the lock at its start instead of failing to upgrade a read lock
+    mid-transaction), or not at all with option `single_read` (one SELECT, in SQLite's autocommit mode). PostgreSQL: psycopg 3, READ
     COMMITTED, connections checked before reuse.
     `busy_timeout_s` bounds waiting for another writer's lock (SQLite busy timeout; PostgreSQL lock_timeout,
     and a connect timeout when it is short).
@@ -108,9 +108,11 @@ def create_state_engine(target: StateTarget, *, busy_timeout_s: float = 10) -> s
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        if conn.get_execution_options().get("write"):
+        options = conn.get_execution_options()
+        if options.get("write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        # a read runs in SQLite's autocommit mode: each of this store's reads is one SELECT, consistent alone
+        elif not options.get("single_read"):  # a single SELECT needs no transaction: it is consistent alone
+            conn.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -336,8 +338,7 @@ class StateStore:
             raise StateUnavailable(f"the state database was busy for over {ACK_BUSY_TIMEOUT_S} s")
         try:
             with (self._ack_engine if ack else self.engine).connect() as c:
-                if write:
-                    c.execution_options(write=True)
+                c.execution_options(write=True) if write else c.execution_options(single_read=True)
                 with c.begin():
                     yield c
         except sa.exc.DBAPIError as exc:
