@@ -1,9 +1,9 @@
 """Runtime state database: what users did. Never rebuilt, never touched by `kb build`.
 
 Holds reminder subscriptions and the sent log, feedback votes, unanswered questions and the Slack event
-claims (de-duplication, and the work a claim stands for until it is done). One store, two engines (`STRIKEBOT_STATE`): a SQLite file (the default; WAL mode and short
-transactions, so Bolt worker threads and a cron `send-due` can share it) or a PostgreSQL database shared by
-several instances. Every query is SQLAlchemy Core, so one statement serves both engines; the claims that make
+claims (de-duplication, and the work a claim stands for until it is done). One store, two engines
+(`STRIKEBOT_STATE`): a SQLite file (the default; WAL mode and short transactions, so Bolt worker threads and a
+cron `send-due` can share it) or a PostgreSQL database shared by several instances. Every query is SQLAlchemy Core, so one statement serves both engines; the claims that make
 replies and reminders exactly-once are the database's own (unique keys with INSERT … ON CONFLICT DO NOTHING,
 conditional UPDATEs, and on PostgreSQL row locks with SKIP LOCKED to take over an expired lease), so they hold
 across threads, processes and machines alike.
@@ -78,13 +78,12 @@ def redact(target: StateTarget) -> str:
 def create_state_engine(target: StateTarget, *, busy_timeout_s: float = 10) -> sa.Engine:
     """A SQLAlchemy Engine on the state database named by `target`, set up for this project's use.
 
-    SQLite: the file (and its folder) is created; every pooled connection uses WAL, a 10 s busy timeout and
-    foreign keys; transactions begin with BEGIN, or BEGIN IMMEDIATE on a connection whose execution option
-    `write` is true (a writer then queues for the lock at its start instead of failing to upgrade a read lock
-    mid-transaction), or not at all with option `single_read` (one SELECT, in SQLite's autocommit mode). PostgreSQL: psycopg 3, READ
-    COMMITTED, connections checked before reuse.
-    `busy_timeout_s` bounds waiting for another writer's lock (SQLite busy timeout; PostgreSQL lock_timeout,
-    and a connect timeout when it is short).
+    SQLite: the file (and its folder) is created; every pooled connection uses WAL and foreign keys;
+    transactions begin with BEGIN, or BEGIN IMMEDIATE on a connection whose execution option `write` is true
+    (a writer then queues for the lock at its start instead of failing to upgrade a read lock mid-transaction),
+    or not at all with option `single_read` (one SELECT, in SQLite's autocommit mode). PostgreSQL: psycopg 3,
+    READ COMMITTED, connections checked before reuse. `busy_timeout_s` (seconds) bounds waiting for another
+    writer's lock (SQLite busy timeout; PostgreSQL lock_timeout, and a connect timeout when it is short).
     This is the engine other stores that belong in the state database (e.g. Slack installations) should use:
     `StateStore.engine`, or this function given `Settings.state_path`. Raises StateConfigError (see
     `state_url`)."""
@@ -296,10 +295,11 @@ class StateStore:
     Thread-safe: each call takes a pooled connection for one short transaction. The two queries every Slack
     request makes before its ack (`is_disabled`, `claim_event`) use a pool of their own with a short lock
     timeout (ACK_BUSY_TIMEOUT_S): a writer holding the database must not delay acks (they get
-    StateUnavailable instead). Feature areas add their methods
-    here (Slack: feedback/unanswered/seen events/purge; reminders: subscriptions/sent log) so that only this
-    class knows table names. Raises StateConfigError for a bad target, and SQLAlchemy's OperationalError when
-    the database cannot be reached."""
+    StateUnavailable instead). Feature areas add their methods here (Slack: feedback/unanswered/event
+    claims/purge; reminders: subscriptions/sent log) so that only this class knows table names. Raises
+    StateConfigError for a bad target and StateUnavailable when the database cannot be opened; a later failure
+    (the server gone mid-run) is SQLAlchemy's OperationalError, except on the ack path (StateUnavailable).
+    `engine` is the store's SQLAlchemy Engine, for other stores that keep their tables in the same database."""
 
     def __init__(self, target: StateTarget):
         self.target = target
@@ -320,7 +320,7 @@ class StateStore:
         try:
             self.migrate()
         except sa.exc.OperationalError as exc:
-            self.engine.dispose()
+            self.close()
             reason = str(exc.orig or exc).strip().splitlines()[0]
             raise StateUnavailable(f"Cannot open the state database {redact(target)}: {reason}") from None
 
