@@ -152,6 +152,8 @@ def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | No
     from bot.slack.server import SlackHTTPServer, start_retention_sweeper
     from bot.state import StateStore
 
+    # hand the GIL round every 1 ms, not 5: an ack thread waiting behind answer work gets its turn sooner
+    sys.setswitchinterval(0.001)
     kb = open_kb(settings)
     state = StateStore(settings.state_path)
     app = create_app(settings, kb, state)
