@@ -16,7 +16,7 @@ client threads (`_paced`); one burst of 200 (`_burst200`); and acks of 50 slash 
 50 replies are held in flight by a slow Web API (`slow_*`). The 50-wide bursts, the paced load and the 200-burst
 are also sent to a bare server in the same run (`bare_server_*`). `peak_rss_mb` is the serving process's
 high-water RSS (VmHWM) at the end; with `--big-kb`, `peak_rss_mb_big_kb` is the same for a serving process on
-that knowledge base (the 100,000-entry one) after a burst of 50.
+that knowledge base (the 100,000-entry one) after every dev question twice and two bursts of 50.
 
 `python -m benchmarks.e2e [--kb PATH] [--quick] [--profile OUT.prof [--clock cpu]]` prints the figures as JSON (and
 with --profile, the bot's cProfile: which functions its threads spent the time in).
@@ -334,8 +334,8 @@ def measure(kb_path: Path, *, quick: bool = False, profile: Path | None = None, 
             with tempfile.TemporaryDirectory(prefix="strikebot-e2e-big-") as tmp, \
                     BotProcess(big_kb, fake.url, Path(tmp), workers=workers) as proc:
                 drive = Driver(SlackTestBot(proc.url, fake), qs)
-                drive.sequential(5)
-                drive.bursts(1)
+                drive.sequential(5 if quick else 2 * len(qs))  # every dev question, twice
+                drive.bursts(1 if quick else 2)
                 rss_big = proc.peak_rss_mb()
     finally:
         fake.stop()
