@@ -150,21 +150,25 @@ def test_three_thousand_half_open_connections_do_not_delay_an_ack(bot):
 
 
 def test_acks_stay_fast_while_fifty_slow_replies_are_in_flight(bot, engine):
-    _, cfg = engine
-    cfg["delay"] = 2.0
+    # the Web API takes 2 s over each of the next 50 posts
+    bot.fake.script("chat.postMessage", *[Reply({"ok": True, "ts": "1.2"}, delay=2.0, created=True)] * 50)
     threads = [threading.Thread(target=bot.mention, args=(f"slow question {i}",)) for i in range(50)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    bot.fake.wait_for("chat.postMessage", 50, timeout=3)
+    held_from = time.monotonic()  # every reply is now held by the Web API for 2 s
     took = []
     for i in range(10):
         started = time.monotonic()
         assert bot.command("/strikebot", "help", response=f"help{i}").status == 200
         took.append(time.monotonic() - started)
     assert max(took) < 0.5, took
-    bot.fake.wait_for("response_url", 10, timeout=5)  # the help replies did not queue behind the slow ones
-    bot.fake.wait_for("chat.postMessage", 50, timeout=15)
+    bot.fake.wait_for("response_url", 10, timeout=1.0)  # the help replies did not queue behind the slow ones
+    assert time.monotonic() - held_from < 2.0  # …while the 50 replies were still in flight
+    bot.settle(2.0)
+    assert len(_replies(bot)) == 50
 
 
 def test_a_listener_failing_just_after_its_ack_still_gets_200(bot, engine):
