@@ -310,13 +310,14 @@ class StateStore:
         self._ack_engine = create_state_engine(target, busy_timeout_s=ACK_BUSY_TIMEOUT_S)
         self.dialect = self.engine.dialect.name  # 'sqlite' or 'postgresql'
         self._sqlite_write_lock = threading.Lock()
-        # the ack path's two statements, built once: building and cache-keying a statement per call was half
-        # of each call's time (is_disabled 105 -> 58 us per call on SQLite)
+        # The ack path's two statements, compiled once to this dialect's SQL and run on a pooled DBAPI connection
+        # directly (see `_ack_query`).
         claim_cols = ("event_key", "message_key", "client_msg_key", "status", "owner", "work", "claimed_utc",
                       "lease_utc", "done_utc")
-        self._claim_stmt = (self._insert(_CLAIMS).values({k: sa.bindparam(k) for k in claim_cols})
-                            .on_conflict_do_nothing().returning(sa.literal_column("1")))
-        self._disabled_stmt = sa.select(_WORKSPACES.c.disabled_utc).where(_WORKSPACES.c.team == sa.bindparam("team"))
+        self._claim_sql = self._compile(self._insert(_CLAIMS).values({k: sa.bindparam(k) for k in claim_cols})
+                                        .on_conflict_do_nothing().returning(sa.literal_column("1")))
+        self._disabled_sql = self._compile(sa.select(_WORKSPACES.c.disabled_utc)
+                                           .where(_WORKSPACES.c.team == sa.bindparam("team")))
         try:
             self.migrate()
         except sa.exc.OperationalError as exc:
@@ -345,6 +346,41 @@ class StateStore:
             if not ack:
                 raise
             raise StateUnavailable(str(exc.orig or exc).strip().splitlines()[0]) from exc
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _compile(self, stmt: sa.Executable) -> tuple[str, tuple[str, ...] | None]:
+        """`stmt` as this dialect's SQL text, with the order of its parameters when they are positional."""
+        compiled = stmt.compile(dialect=self.engine.dialect)
+        return str(compiled), tuple(compiled.positiontup or ()) if compiled.positional else None
+
+    def _ack_query(self, compiled: tuple[str, tuple[str, ...] | None], params: dict[str, Any], *,
+                   write: bool) -> tuple | None:
+        """Run one compiled ack-path statement (see `_compile`) in a transaction of its own on the ack pool,
+        through the DBAPI cursor; returns its first row (or None). SQLAlchemy's per-execution work, done while
+        SQLite writers hold this process's write lock and 50 acks compete for the GIL, made acks in a burst of
+        50 wait twice as long (benchmarks/e2e.py). Raises StateUnavailable (busy past ACK_BUSY_TIMEOUT_S or
+        failing)."""
+        sql, order = compiled
+        args: Any = [params[k] for k in order] if order is not None else params
+        lock = self._sqlite_write_lock if write and self.dialect == "sqlite" else None
+        if lock is not None and not lock.acquire(timeout=ACK_BUSY_TIMEOUT_S):
+            raise StateUnavailable(f"the state database was busy for over {ACK_BUSY_TIMEOUT_S} s")
+        try:
+            conn = self._ack_engine.raw_connection()
+            try:
+                cur = conn.cursor()
+                cur.execute(sql, args)  # SQLite: autocommit, one statement; PostgreSQL: committed below
+                row = cur.fetchone()
+                cur.close()
+                conn.commit()
+                return row
+            finally:
+                conn.close()  # back to the pool
+        except self.engine.dialect.loaded_dbapi.Error as exc:
+            raise StateUnavailable(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__) \
+                from exc
         finally:
             if lock is not None:
                 lock.release()
@@ -442,8 +478,7 @@ class StateStore:
         row = {"event_key": event_key, "message_key": message_key, "client_msg_key": client_msg_key,
                "status": "claimed" if work else "done", "owner": owner, "work": work, "claimed_utc": _utc(now),
                "lease_utc": _utc(now + lease), "done_utc": None if work else _utc(now)}
-        with self._tx(write=True, ack=True) as c:
-            won = c.execute(self._claim_stmt, row).first() is not None
+        won = self._ack_query(self._claim_sql, row, write=True) is not None
         return owner if won else None
 
     def event_claim(self, event_key: str) -> EventClaim | None:
@@ -515,8 +550,8 @@ class StateStore:
         """True when workspace `team` has been disabled by `disable_workspace`."""
         if not team:
             return False
-        with self._tx(ack=True) as c:
-            return c.execute(self._disabled_stmt, {"team": team}).scalar() is not None
+        row = self._ack_query(self._disabled_sql, {"team": team}, write=False)
+        return row is not None and row[0] is not None
 
     def disabled_workspaces(self) -> set[str]:
         """Every workspace disabled by `disable_workspace`."""
