@@ -65,12 +65,21 @@ def _plain(text: str) -> str:
     return re.sub(r"(?<=\d),(?=\d{3})", "", t)
 
 
+def found(needle: str, text: str) -> bool:
+    """True when `needle` occurs in `text` (both already in `_plain` form) with numbers matched whole: a needle
+    that starts or ends with a digit may not continue a longer number there ('5%' is not in '5.5%', '20 July'
+    is not in '120 July', '3.3' is not in '3.35'), as ../shared/eval/README.md requires."""
+    lead = r"(?<![\d.])" if needle[:1].isdigit() else ""
+    tail = r"(?!\.?\d)" if needle[-1:].isdigit() else ""
+    return re.search(lead + re.escape(needle) + tail, text) is not None
+
+
 def judge(case: dict, ans: Answer) -> tuple[str, str]:
     """Verdict for one case: ('correct'|'declined_ok'|'wrong'|'missed', reason)."""
     exp = case.get("expect", {})
     status = exp.get("status", "answered")
     text = _plain(ans.text)
-    forbidden = [f for f in exp.get("forbid", []) if _plain(f) in text]
+    forbidden = [f for f in exp.get("forbid", []) if found(_plain(f), text)]
     if status == "no_answer":
         if ans.status == "no_answer" and not forbidden:
             return "declined_ok", ""
@@ -82,7 +91,7 @@ def judge(case: dict, ans: Answer) -> tuple[str, str]:
         return "wrong", f"forbidden text {forbidden}"
     if status == "any":
         return "correct", ""
-    missing = [g for g in exp.get("contains", []) if not any(_plain(s) in text for s in g)]
+    missing = [g for g in exp.get("contains", []) if not any(found(_plain(s), text) for s in g)]
     if missing:
         return "wrong", f"missing one of {missing}"
     if not ans.sources:
