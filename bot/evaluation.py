@@ -174,3 +174,34 @@ def run_eval(path: Path, kb: KnowledgeBase, *, now: datetime | None = None,
         scores.wrong += verdict == "wrong" and ans.status == "answered"
         scores.outcomes.append(Outcome(case.get("id", ""), case["question"], expected, verdict, ans, why))
     return scores
+
+
+def floor_problems(scores: Scores, floor: dict) -> list[str]:
+    """Where `scores` fall below a recorded floor `{"answered": [ok, of], "declined": [ok, of], "wrong": n}`
+    (answered and declined compared as rates, so a set that grows keeps its floor); [] when none."""
+    out = []
+    for key, ok, of in (("answered", scores.answered_ok, scores.answerable),
+                        ("declined", scores.declined_ok, scores.unanswerable)):
+        f_ok, f_of = floor[key]
+        if of and f_of and ok / of < f_ok / f_of - 1e-9:
+            out.append(f"{key} correctly {ok}/{of} is below the floor {f_ok}/{f_of}")
+    if scores.wrong > floor["wrong"]:
+        out.append(f"wrong answers {scores.wrong} is above the floor {floor['wrong']}")
+    return out
+
+
+def raised_floor(scores: Scores, floor: dict | None) -> dict:
+    """The floor after `scores`: each part the better of the two (answered and declined can only rise, wrong
+    can only fall), so a floors file ratchets towards 95% / 95% / 0 wrong and never back."""
+    now = {"answered": [scores.answered_ok, scores.answerable], "declined": [scores.declined_ok,
+                                                                             scores.unanswerable],
+           "wrong": scores.wrong}
+    if not floor:
+        return now
+
+    def rate(pair: list[int]) -> float:
+        return pair[0] / pair[1] if pair[1] else 1.0
+
+    return {"answered": max(floor["answered"], now["answered"], key=rate),
+            "declined": max(floor["declined"], now["declined"], key=rate),
+            "wrong": min(floor["wrong"], now["wrong"])}
