@@ -116,7 +116,11 @@ TABLES: dict[str, list[Col]] = {
     "faqs": [
         _c("id", "id", True), _c("question", req=True), _c("phrasings"), _c("answer", req=True), SRC,
     ],
+    # the engine's word lists (bot/answering/vocabulary.py); keyed on (class, phrase), not an id
+    "vocabulary": [_c("class", req=True), _c("phrase", req=True), _c("value"), _c("note")],
 }
+# Files a folder of knowledge may leave out: the project's own copy is used (tests and forks keep only facts).
+SHARED_FILES = ("vocabulary",)
 ORDER = list(TABLES)
 # Date columns stored as *_text + *_utc; which end of a partial date the *_utc column takes.
 DATE_END = {"start": "first", "period_start": "first", "opens": "first", "date": "last", "end": "last",
@@ -220,6 +224,10 @@ def load_rows(source_dir: Path, unreadable: set[str] | None = None) -> tuple[dic
     tables: dict[str, list[Row]] = {}
     for table in ORDER:
         path = source_dir / f"{table}.csv"
+        if table in SHARED_FILES and not path.exists():
+            from bot.config import DEFAULT_KNOWLEDGE_DIR
+
+            path = DEFAULT_KNOWLEDGE_DIR / f"{table}.csv"
         display = _display(path)
         tables[table] = []
         if not path.exists():
@@ -265,6 +273,9 @@ def validate(tables: dict[str, list[Row]], unreadable: set[str] | frozenset[str]
     for table in ORDER:
         seen: dict[str, int] = {}
         for row in tables[table]:
+            if table == "vocabulary":
+                problems += _vocabulary_checks(row, seen)
+                continue
             rid = str(row.values.get("id") or "")
             if rid in seen:
                 problems.append(f"{row.file}:{row.line}: id: duplicate id {rid!r} (first on line {seen[rid]})")
@@ -286,6 +297,25 @@ def validate(tables: dict[str, list[Row]], unreadable: set[str] | frozenset[str]
             problems += _order_checks(table, row)
             problems += _prose_checks(table, row)
     return problems
+
+
+def _vocabulary_checks(row: Row, seen: dict[str, int]) -> list[str]:
+    """A vocabulary row's class, phrase syntax and value (bot.answering.vocabulary.phrase_problem), and no
+    phrase twice in one class."""
+    from bot.answering.vocabulary import phrase_problem
+
+    cls, phrase = str(row.values.get("class") or ""), str(row.values.get("phrase") or "")
+    if not cls or not phrase:
+        return []  # the empty required value is already reported
+    out = []
+    problem = phrase_problem(cls, phrase, str(row.values.get("value") or ""))
+    if problem:
+        out.append(f"{row.file}:{row.line}: {'class' if problem.startswith('unknown class') else 'phrase'}: {problem}")
+    key = f"{cls}|{phrase}"
+    if key in seen:
+        out.append(f"{row.file}:{row.line}: phrase: {phrase!r} is already in class {cls!r} (line {seen[key]})")
+    seen.setdefault(key, row.line)
+    return out
 
 
 # Prose a reply shows as written must carry no figures: numbers come from typed columns (STYLE: numbers come from

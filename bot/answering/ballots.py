@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from bot import composing as C
@@ -28,15 +27,14 @@ def _ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> list[BallotK
 
 def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Ballot deadlines, results, turnout and leadership recommendations, as known at `now`."""
-    if re.search(r"\brecommend", u.norm) and not (u.unions or u.groups):
+    if u.has("recommend") and not (u.unions or u.groups):
         return None  # "what did the pay review body recommend?" is not about a union's vote
     ballots = _ballots(kb, u, now)
     if not ballots:
         return None
-    if re.search(r"\bstrike action\b|\b(for|to) strikes?\b|\bstrike ballots?\b|\bmandate\b|\bindustrial action\b",
-                 u.norm):
+    if u.has("strike_vote"):
         ballots = [b for b in ballots if b.purpose == "statutory_strike_ballot"]
-    elif re.search(r"\boffer\b|\bdeal\b|\baward\b", u.norm):
+    elif u.has("offer_vote"):
         ballots = [b for b in ballots if b.purpose != "statutory_strike_ballot"]
     if not ballots:
         return None  # a vote on an offer is never answered with a strike ballot, nor the other way round

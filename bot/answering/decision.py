@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from bot import composing as C
 from bot.answering.ballots import handle_ballots
-from bot.answering.faqs import _reason_or_place, handle_faq
+from bot.answering.faqs import handle_faq
 from bot.answering.figures import handle_comparison, handle_cost, handle_impact
 from bot.answering.offers import handle_offers
 from bot.answering.result import Result
@@ -15,7 +14,6 @@ from bot.answering.statements import handle_statements
 from bot.answering.strikes import handle_strikes
 from bot.answering.totals import handle_cumulative
 from bot.answering.understanding import Understanding, understand
-from bot.answering.vocabulary import DOMAIN, MEDICAL, NUMERIC, OFF_SECTOR, PERSONAL
 from bot.knowledge import KnowledgeBase
 from bot.models import Answer, Match
 
@@ -54,7 +52,7 @@ def answer(question: str, kb: KnowledgeBase, *, now: datetime) -> Answer:
 
 def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
     u = understand(question or "", kb, now)
-    declined = _out_of_scope(u, kb)
+    declined = _out_of_scope(u, kb, now)
     if declined:
         return _no_answer(kb, u, declined, now)
     result = _best(kb, u, now)
@@ -79,7 +77,7 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     intent, with the FAQ as fallback. A result must clear MIN_SCORE and beat its runner-up by MIN_MARGIN."""
 
     def faq() -> Result | None:
-        if re.search(r"\bpercent\b", u.norm):
+        if u.has("percent"):
             return None  # FAQs carry no figures, so a question about "the 3% offer" is never one of theirs
         r = handle_faq(kb, u, now)
         return r if r is not None and r.score >= FAQ_MIN and r.score - r.runner_up >= MIN_MARGIN else None
@@ -88,16 +86,16 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
         if u.faq_like and u.intent in ("strike_dates", "next_strike") and (
                 u.norm.startswith("why") or not (u.has_when() or u.order)):
             return None  # a "why" or patient question is never answered with a list of dates
-        if PERSONAL.search(u.norm) and not NUMERIC.search(u.norm):
+        if u.has("personal") and not u.has("numeric"):
             return None  # "can I strike if…", "is my practice striking?": advice, never a borrowed fact
-        asks = _reason_or_place(u.norm)
+        asks = u.reason_or_place
         if asks == "where" or (asks == "why" and u.intent not in ("ballot_result", "ballot_deadline")):
             return None  # no structured fact says where (trusts, areas) or why, except a ballot's own result
             # (turnout under the 50% threshold is why a strike ballot failed)
         h = HANDLERS.get(u.intent)
         return h(kb, u, now) if h is not None and u.intent != "faq" else None
 
-    numeric = NUMERIC.search(u.norm)
+    numeric = u.has("numeric")
     if not numeric and not u.has_when():
         near_verbatim = faq()
         if near_verbatim is not None and near_verbatim.score >= FAQ_VERBATIM:
@@ -113,19 +111,18 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     return first() or second()
 
 
-def _out_of_scope(u: Understanding, kb: KnowledgeBase) -> str | None:
-    if u.intent == "empty" or re.fullmatch(r"(help|hi|hello|hey|what can you do|what do you do|how do i use "
-                                           r"(you|this|strikebot)|what can i ask( you)?)", u.norm.strip()):
+def _out_of_scope(u: Understanding, kb: KnowledgeBase, now: datetime) -> str | None:
+    if u.intent == "empty" or u.has("help"):
         return C.help_text(kb)
     if u.uncovered and not (u.unions or u.groups):
-        r = handle_faq(kb, u, datetime.now(UTC)) if u.faq_like else None
+        r = handle_faq(kb, u, now) if u.faq_like else None
         if r is None or r.score < 0.8 or r.score - r.runner_up < MIN_MARGIN:
             return C.not_covered(kb, u.uncovered)
-    if OFF_SECTOR.search(u.norm) and not (u.unions or u.groups):
+    if u.has("off_sector") and not (u.unions or u.groups):
         return C.out_of_scope(kb)
-    if MEDICAL.search(u.norm):
+    if u.has("medical"):
         return C.out_of_scope(kb, medical=True)
-    if not DOMAIN.search(u.norm) and not (u.unions or u.groups or u.speaker_hits):
+    if not u.has("domain") and not (u.unions or u.groups or u.speaker_hits):
         return C.out_of_scope(kb)
     if u.nations and u.nations <= {"scotland"}:
         return C.not_covered(kb, ["Scotland"])

@@ -2,38 +2,29 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from bot import composing as C
 from bot.answering.result import Result
-from bot.answering.understanding import Understanding, alias_index
+from bot.answering.understanding import Understanding, alias_index, reason_or_place, text_form
 from bot.knowledge import KnowledgeBase
-from bot.matching import normalise, similarity, stem_text
+from bot.matching import similarity, stem_text
 
 
-def _faq_entities(kb: KnowledgeBase) -> dict[str, list[tuple[str, set[str]]]]:
-    """FAQ id -> [(normalised phrasing, its union/group ids)] (cached)."""
+def _faq_entities(kb: KnowledgeBase) -> dict[str, list[tuple[str, set[str], str]]]:
+    """FAQ id -> [(phrasing in matching form, its union/group ids, 'why'/'where'/'' asked)] (cached)."""
 
-    def load() -> dict[str, list[tuple[str, set[str]]]]:
+    def load() -> dict[str, list[tuple[str, set[str], str]]]:
         idx = alias_index(kb)
-        out: dict[str, list[tuple[str, set[str]]]] = {}
+        out: dict[str, list[tuple[str, set[str], str]]] = {}
         for q in kb.all("faq"):
             for p in (q.question, *q.phrasings):
-                n = normalise(p)
-                out.setdefault(q.id, []).append((n, {a.entity_id for a in idx.find(stem_text(n))}))
+                n = text_form(kb, p)
+                out.setdefault(q.id, []).append((n, {a.entity_id for a in idx.find(stem_text(n))},
+                                                 reason_or_place(kb, n)))
         return out
 
     return kb.cached("faq_entities", load)
-
-
-def _reason_or_place(norm: str) -> str:
-    """'why' or 'where' when a question asks for a reason or a place, else '' (an answer of one kind never
-    answers the other: 'Where have nurses voted to strike?' is not 'Why did nurses strike?')."""
-    m = re.match(r"(why|where)\b", norm) or re.search(r"\b(why|where|which areas?|what areas?)\b", norm)
-    if not m:
-        return ""
-    return "why" if m.group(1) == "why" else "where"
 
 
 def handle_faq(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
@@ -44,11 +35,11 @@ def handle_faq(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | N
     if not faqs:
         return None
     asked = u.unions | u.groups
-    kind = _reason_or_place(u.norm)
+    kind = u.reason_or_place
     scored = []
     for fid, phrasings in _faq_entities(kb).items():
-        sims = [similarity(u.norm, p) for p, ents in phrasings
-                if not (asked and ents and not (asked & ents)) and _reason_or_place(p) == kind]
+        sims = [similarity(u.norm, p) for p, ents, rp in phrasings
+                if not (asked and ents and not (asked & ents)) and rp == kind]
         if sims:
             scored.append((max(sims) / 100, faqs[fid]))
     if not scored:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from bot import composing as C
@@ -34,19 +33,6 @@ def _figures_for(kb: KnowledgeBase, strikes: list[StrikeKey], metric: str | tupl
     return sorted(fits, key=lambda f: f.row)  # curated order, as the sources list them
 
 
-HOW_MANY_COUNTED = re.compile(
-    r"\bhow many (?:(?:\w+ ){0,3}(?:appointments?|appts?|operations?|procedures?|outpatient\w*|inpatient\w*)\b|"
-    r"(?:were|was|have|has|had|did|got|are|is|will)\b)")
-
-
-def _asks_for_appointments(norm: str) -> bool:
-    """False when a 'how many …' question counts something other than appointments (patients, trusts, hours,
-    strikes, per day or on one day of a strike): an appointments figure would answer another question."""
-    if re.search(r"\b(first|second|third|last|final) day\b|\bper day\b|\beach day\b|\ba day\b", norm):
-        return False  # per-strike figures cover whole strikes
-    return "how many" not in norm or bool(HOW_MANY_COUNTED.search(norm))
-
-
 def _figure_fits(f: FigureKey, metrics: tuple[str, ...], now: datetime, u: Understanding) -> bool:
     return (f.metric in metrics and not f.cumulative and f.as_of.first <= now and known_by(f, now)
             and not (u.setting and f.setting != u.setting)
@@ -57,23 +43,19 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
     """Per-strike impact (rescheduled appointments, staff absent, planned care delivered)."""
     metric: str | tuple[str, ...] = "appointments_rescheduled"
     if u.intent == "staff_absent":
-        avg = re.search(r"\baverage\b|\bper day\b|\bdaily\b|\beach day\b|\ba day\b", u.norm)
+        avg = u.has("per_day")
         metric = ("staff_absent_daily_avg",) if avg else ("staff_absent_peak", "staff_absent_daily_avg")
-    elif re.search(r"\bplanned care\b", u.norm):
+    elif u.has("planned_care"):
         metric = "planned_care_delivered_pct"
-    if re.search(r"\bstrike days\b|\bdays of strike|\bhow many days\b", u.norm):
+    if u.has("strike_days"):
         return None  # a count of strike days is not an appointments figure; never substitute one for the other
-    if u.intent == "impact_figure" and re.search(
-            r"\b(strikers|went on strike|go on strike|going on strike|were on strike|are on strike|took part|"
-            r"taking part|striking)\b", u.norm) and not re.search(
-            r"\b(appointments?|appts?|operations?|procedures?|rescheduled|reschedul\w*|cancel\w*|postpon\w*)\b",
-            u.norm):
+    if u.intent == "impact_figure" and u.has("strikers") and not u.has("appointment_words"):
         return None  # how many people struck is not how many appointments moved (strikers are not curated per strike)
-    if metric == "appointments_rescheduled" and not _asks_for_appointments(u.norm):
+    if metric == "appointments_rescheduled" and not u.asks_for_appointments:
         return None  # "how many patients / trusts / hours / strikes …": not what an appointments figure counts
     if not (u.unions or u.groups or u.has_when() or u.order or u.nth):
         return None  # "figures" alone names no strike: answering with some strike's number would be a guess
-    if not u.has_when() and not u.order and not u.nth and re.search(r"\b(strikes|walkouts)\b", u.norm):
+    if not u.has_when() and not u.order and not u.nth and u.has("plural_strikes"):
         return None  # "the ambulance strikes" without a date: one strike's number is not theirs
     strikes = _strikes(kb, u, now)
     if not strikes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from bot import composing as C
@@ -39,14 +38,14 @@ def handle_offers(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
         if not _in_windows(o.date.first, o.date.last, wins):
             continue
         offers.append(o)
-    asked_pct = [float(x) for x in re.findall(r"\b(\d+(?:\.\d+)?) percent\b", u.norm)]
+    asked_pct = u.percents
     if asked_pct:  # "the 3% offer": only an offer with that percentage in its terms
         offers = [o for o in offers if any(abs(p - v) < 0.01 for p in asked_pct for v in (
             o.consolidated_pct, o.consolidated_pct_max, o.one_off_pct) if v is not None)]
     if not offers:
         return None
     offers.sort(key=lambda o: o.date.last)
-    if u.order in ("latest", "last") or re.search(r"\b(is|current)\b", u.norm) and not u.has_when():
+    if u.order in ("latest", "last") or u.has("present") and not u.has_when():
         chosen = offers[-1:]
     elif len(offers) == 1:
         chosen = offers

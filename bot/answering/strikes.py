@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from datetime import UTC, datetime, timedelta
 
@@ -40,7 +39,7 @@ def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime,
     if u.order in ("last", "latest"):
         upto_now = bisect_right(strikes, now.timestamp(), key=_start_ts)
         return [s for s in reversed(strikes[:upto_now]) if held(s)][:1], "last"
-    future_words = re.search(r"\b(next|upcoming|will|when is|when are|going to|planned|coming)\b", u.norm)
+    future_words = u.has("future")
     if u.order == "next" or (future_words and not u.has_when()):
         running = strikes[bisect_left(strikes, now.timestamp() - max_span, key=_start_ts):]
         if u.this_week:

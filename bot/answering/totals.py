@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from datetime import datetime
 
@@ -51,7 +50,7 @@ def handle_cumulative(kb: KnowledgeBase, u: Understanding, now: datetime) -> Res
         cums, times = [f for f, _t in pairs], [t for _f, t in pairs]
     if not cums:
         return None
-    if u.threshold and re.search(r"\b(pass|passed|reach|reached|top|topped|exceed\w*|hit)\b", u.norm):
+    if u.threshold and u.has("threshold_verb"):
         over = next((f for f in cums if f.value >= u.threshold and f.qualifier in ("exact", "more_than", "at_least")),
                     None)
         if over is None:
@@ -63,7 +62,7 @@ def handle_cumulative(kb: KnowledgeBase, u: Understanding, now: datetime) -> Res
         return Result("cumulative_total", [first], 0.9, C.passed_text(kb, first, u.threshold, now, others),
                       cited=others)
     anchor = cums[-1]
-    as_of_words = re.search(r"\b(as of|as at|by the end of|at the end of|up to|until)\b", u.norm)
+    as_of_words = u.has("as_of")
     if (u.groups or u.unions) and not u.has_when():
         return None  # the running totals count every strike: never give one as a union's or a staff group's
     if as_of_words and u.has_when() and not (u.groups or u.unions):

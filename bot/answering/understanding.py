@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.answering.vocabulary import KIND_WORDS, ORDINAL, SETTING_WORDS
+from bot.answering.vocabulary import Vocabulary
 from bot.clock import LONDON
 from bot.knowledge import KnowledgeBase
 from bot.matching import MONTHS, NATIONS, AliasIndex, build_alias_index, normalise, stem_text
@@ -39,10 +39,38 @@ class Understanding:
     faq_like: bool = False
     span: tuple[datetime, datetime] | None = None  # a relative week ('last week'), UTC
     nth: int | None = None  # "the second strike" -> 2
+    classes: frozenset[str] = frozenset()  # vocabulary classes with a phrase in the question
+    reason_or_place: str = ""  # 'why' or 'where' when the question asks for a reason or a place
+    percents: list[float] = field(default_factory=list)  # percentages named ('the 3% offer' -> [3.0])
+    asks_for_appointments: bool = True  # False: a 'how many' question counts something else (patients, hours)
 
     def has_when(self) -> bool:
         """True when the question names a year, a month or a relative week ('last week')."""
         return bool(self.years or self.month or self.span)
+
+    def has(self, cls: str) -> bool:
+        """True when the question holds a phrase of vocabulary class `cls` (knowledge/vocabulary.csv)."""
+        return cls in self.classes
+
+
+def vocabulary(kb: KnowledgeBase) -> Vocabulary:
+    """The knowledge base's compiled vocabulary (cached per KB file version)."""
+    return kb.cached("vocabulary", lambda: Vocabulary(kb.vocabulary_rows()))
+
+
+def reason_or_place(kb: KnowledgeBase, norm: str) -> str:
+    """'why' or 'where' when a text (in matching form) asks for a reason or a place, else '': an answer of one
+    kind never answers the other ('Where have nurses voted to strike?' is not 'Why did nurses strike?')."""
+    return vocabulary(kb).first_value("reason_place", norm) or ""
+
+
+def text_form(kb: KnowledgeBase, text: str) -> str:
+    """A curated text in the form questions are matched in: normalised, synonyms folded (memoised per KB)."""
+    memo: dict[str, str] = kb.cached("text_forms", dict)
+    out = memo.get(text)
+    if out is None:
+        out = memo[text] = vocabulary(kb).fold(normalise(text), fuzzy=False)
+    return out
 
 
 
@@ -52,7 +80,7 @@ def alias_index(kb: KnowledgeBase) -> AliasIndex:
     def load() -> AliasIndex:
         entries = [("union", o.id, [o.name, *o.aliases], o.covered) for o in kb.organisations().values()]
         entries += [("group", g.id, [g.name, *g.aliases], g.covered) for g in kb.staff_groups().values()]
-        return build_alias_index(entries)
+        return build_alias_index(entries, form=lambda t: text_form(kb, t))
 
     return kb.cached("alias_index", load)
 
@@ -61,10 +89,11 @@ def speakers(kb: KnowledgeBase) -> dict[str, set[str]]:
     """Surname (normalised) -> statement speakers containing it (cached)."""
 
     def load() -> dict[str, set[str]]:
+        vocab = vocabulary(kb)
         out: dict[str, set[str]] = {}
         for speaker in kb.speaker_names():
             for person in re.split(r";|\band\b", speaker):
-                words = [w for w in normalise(person).split() if w not in ("sir", "dr", "prof", "professor", "dame")]
+                words = [w for w in normalise(person).split() if not vocab.has("title", w)]
                 if words and len(words[-1]) > 2:
                     out.setdefault(words[-1], set()).add(speaker)
         return out
@@ -76,8 +105,9 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
     """Normalise `question` and spot its intent and entities (unions, staff groups, nations, dates, order).
     With `now` (aware), relative dates are resolved in Europe/London: last/this/next month or year, and
     last/next week (Monday to Sunday)."""
-    norm = normalise(question)
-    u = Understanding(question, norm)
+    vocab = vocabulary(kb)
+    norm = vocab.fold(normalise(question), fuzzy=False)
+    u = Understanding(question, norm, classes=vocab.classes_in(norm))
     stemmed = stem_text(norm)
     for a in alias_index(kb).find(stemmed):
         if not a.covered:
@@ -99,30 +129,29 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
     if u.month:
         u.days = [int(d) for d in re.findall(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b(?= (?:and |to |- )?(?:[0-3]?\d )?"
                                              r"(?:" + "|".join(k for k in MONTHS) + r")\b)", norm)]
-    if re.search(r"\bmost recent(ly)?\b", norm):
+    if u.has("most_recent"):
         u.order = "latest"  # "the most recent strike" is the latest one, not the one with the most of anything
-    for word in norm.split() if u.order is None else ():
-        if word in ORDINAL:
-            u.order = ORDINAL[word]
-            break
+    else:
+        u.order = vocab.first_value("order", norm)
     nth = re.search(r"\b(second|third|fourth|fifth) (?:\w+ ){0,4}?(strike|walkout)", norm)
     if nth:
         u.nth = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}[nth.group(1)]
     if now is not None:
         _relative_dates(u, now)
-    if re.search(r"\bthis week\b|\btoday\b|\btomorrow\b|\bright now\b|\bat the moment\b", norm):
+    if u.has("this_week"):
         u.this_week = True
         u.order = u.order or "next"
-    for phrase, setting in SETTING_WORDS.items():
-        if phrase in padded:
-            u.setting = setting
+    u.setting = vocab.first_value("setting", norm)
     big = [float(n) for n in re.findall(r"\b(\d{5,})\b", norm)]
     u.threshold = max(big) if big else None
     names = speakers(kb)
     u.speaker_hits = sorted({s for w in norm.split() for s in names.get(w, ())})
     u.intent = _intent(u)
-    u.faq_like = bool(re.search(r"\b(should i|can i|do i|will my|is my|am i|what should)\b|^will (?!there)", norm)) or (
-        _has("faq", norm) and not re.search(r"\b(how many|what was|what were|when|percent|turnout)\b", norm))
+    u.reason_or_place = reason_or_place(kb, norm)
+    u.percents = [float(x) for x in re.findall(r"\b(\d+(?:\.\d+)?) percent\b", norm)]
+    u.asks_for_appointments = _asks_for_appointments(u)
+    u.faq_like = u.has("faq_like") or (u.has("starts_will") and not u.has("will_there")) or (
+        u.has("kind_faq") and not u.has("not_faq_like"))
     return u
 
 
@@ -145,12 +174,25 @@ def _relative_dates(u: Understanding, now: datetime) -> None:
         u.span = (start.astimezone(UTC), (start + timedelta(days=7) - timedelta(microseconds=1)).astimezone(UTC))
 
 
-def _has(kind: str, text: str) -> bool:
-    return re.search(KIND_WORDS[kind], text) is not None
+HOW_MANY_COUNTED = re.compile(
+    r"\bhow many (?:(?:\w+ ){0,3}(?:appointments?|appts?|operations?|procedures?|outpatient\w*|inpatient\w*)\b|"
+    r"(?:were|was|have|has|had|did|got|are|is|will)\b)")
+
+
+def _asks_for_appointments(u: Understanding) -> bool:
+    """False when a 'how many …' question counts something other than appointments (patients, trusts, hours,
+    strikes, per day or on one day of a strike): an appointments figure would answer another question."""
+    if u.has("day_part"):
+        return False  # per-strike figures cover whole strikes
+    return "how many" not in u.norm or bool(HOW_MANY_COUNTED.search(u.norm))
 
 
 def _intent(u: Understanding) -> str:
     t = u.norm
+
+    def _has(kind: str, _text: str) -> bool:
+        return u.has(f"kind_{kind}")
+
     if not t.strip():
         return "empty"
     if u.speaker_hits and (_has("statement", t) or re.search(r"\bwho is\b", t)):
