@@ -115,12 +115,16 @@ TABLES: dict[str, list[Col]] = {
     ],
     "faqs": [
         _c("id", "id", True), _c("question", req=True), _c("phrasings"), _c("answer", req=True), SRC,
+        _c("answers", "list"),
     ],
     # the engine's word lists (bot/answering/vocabulary.py); keyed on (class, phrase), not an id
     "vocabulary": [_c("class", req=True), _c("phrase", req=True), _c("value"), _c("note")],
+    # which kinds of answer each kind of question's handler can give (the answer-type contract)
+    "question_kinds": [_c("kind", "id", True), _c("handler", req=True), _c("answer_types", "list", True),
+                       _c("description", req=True)],
 }
 # Files a folder of knowledge may leave out: the project's own copy is used (tests and forks keep only facts).
-SHARED_FILES = ("vocabulary",)
+SHARED_FILES = ("vocabulary", "question_kinds")
 ORDER = list(TABLES)
 # Date columns stored as *_text + *_utc; which end of a partial date the *_utc column takes.
 DATE_END = {"start": "first", "period_start": "first", "opens": "first", "date": "last", "end": "last",
@@ -276,7 +280,7 @@ def validate(tables: dict[str, list[Row]], unreadable: set[str] | frozenset[str]
             if table == "vocabulary":
                 problems += _vocabulary_checks(row, seen)
                 continue
-            rid = str(row.values.get("id") or "")
+            rid = str(row.values.get("id") or row.values.get("kind") or "")
             if rid in seen:
                 problems.append(f"{row.file}:{row.line}: id: duplicate id {rid!r} (first on line {seen[rid]})")
             seen.setdefault(rid, row.line)
@@ -295,8 +299,25 @@ def validate(tables: dict[str, list[Row]], unreadable: set[str] | frozenset[str]
                                 "staff_groups": "staff group", "strikes": "strike"}.get(col.ref, col.ref[:-1])
                         problems.append(f"{row.file}:{row.line}: {col.name}: unknown {what} {item!r}")
             problems += _order_checks(table, row)
+            problems += _answer_type_checks(table, row)
             problems += _prose_checks(table, row)
     return problems
+
+
+def _answer_type_checks(table: str, row: Row) -> list[str]:
+    """Answer types named by a question kind or an FAQ must be ones the engine knows; a question kind's handler
+    must be one of the engine's modules."""
+    from bot.answering.vocabulary import ANSWER_TYPES, HANDLER_MODULES
+
+    col = {"question_kinds": "answer_types", "faqs": "answers"}.get(table)
+    if col is None:
+        return []
+    out = [f"{row.file}:{row.line}: {col}: unknown answer type {t!r} (one of {', '.join(ANSWER_TYPES)})"
+           for t in _split(str(row.values.get(col) or "")) if t not in ANSWER_TYPES]
+    handler = row.values.get("handler")
+    if table == "question_kinds" and handler and handler not in HANDLER_MODULES:
+        out.append(f"{row.file}:{row.line}: handler: unknown handler {handler!r} (one of {', '.join(HANDLER_MODULES)})")
+    return out
 
 
 def _vocabulary_checks(row: Row, seen: dict[str, int]) -> list[str]:

@@ -230,6 +230,25 @@ def ballots_deadline_text(kb: KnowledgeBase, ballots: list[Ballot], now: datetim
     return "\n".join(lines) + sources_block(list(ballots), now)
 
 
+def ballots_opening_text(kb: KnowledgeBase, ballots: list[Ballot], now: datetime) -> str:
+    """When ballots open (and close), relative to `now`."""
+    lines = []
+    for b in ballots:
+        verb = "opens" if b.opens and b.opens.first > now else "opened"
+        line = f"The {_ballot_who(kb, b)} {PURPOSE_TEXT[b.purpose]} on {b.subject} {verb} {fmt_partial(b.opens)}"
+        lines.append(line + (f" and {_close_text(b)}." if b.closes else "."))
+    return "\n".join(lines) + sources_block(list(ballots), now)
+
+
+FIELD_TEXT = {"turnout": "the turnout", "votes": "how many votes were cast",
+              "mandate_expires": "when the mandate expires"}
+
+
+def ballot_field_not_held(kb: KnowledgeBase, b: Ballot, field: str) -> str:
+    """Decline naming the column a ballot lacks: the result is not given in its place."""
+    return f"I don't hold {FIELD_TEXT.get(field, field)} for the {_ballot_who(kb, b)} {PURPOSE_TEXT[b.purpose]} on {b.subject}."
+
+
 def ballot_closed_text(kb: KnowledgeBase, b: Ballot, now: datetime) -> str:
     """A ballot that has already closed (no open one matches)."""
     when = f"closed {fmt_partial(b.closes)}" if b.closes else (
@@ -478,6 +497,17 @@ def _stale():  # noqa: ANN202
 def coverage_years(kb: KnowledgeBase) -> tuple[int, int]:
     """First and last year with facts (strike starts and figure as-of dates)."""
     return kb.cached("coverage_years", lambda: kb.year_range() or (2022, 2025))
+
+
+ANSWER_TYPE_TEXT = {"date": "when", "duration": "how long", "count": "how many", "percentage": "what share",
+                    "who": "who", "why": "why", "where": "where", "advice": "what to do", "rule": "the rules",
+                    "status": "whether it is going ahead", "terms": "the terms"}
+
+
+def part_not_known(types: list[str]) -> str:
+    """One line naming the parts of a compound question the reply does not answer ('why' …)."""
+    parts = " or ".join(f"'{ANSWER_TYPE_TEXT.get(t, t)}'" for t in types)
+    return f"I hold no sourced answer to the {parts} part of your question."
 
 
 def help_text(kb: KnowledgeBase) -> str:

@@ -212,7 +212,8 @@ class KnowledgeBase:
 
     def _faq(self, r: dict) -> Faq:
         phr = tuple(p.strip() for p in (r["phrasings"] or "").split("|") if p.strip())
-        return Faq(r["id"], r["question"], phr, r["answer"], self._src(r["source_id"]))
+        answers = tuple(a for a in (r.get("answers") or "").split(";") if a)
+        return Faq(r["id"], r["question"], phr, r["answer"], self._src(r["source_id"]), answers)
 
     def _make(self, kind: str, r: dict) -> Fact:
         return getattr(self, f"_{kind}")(r)
@@ -328,6 +329,15 @@ class KnowledgeBase:
                 "SELECT class, phrase, value FROM vocabulary ORDER BY rowid")]  # type: ignore[misc]
         except sqlite3.OperationalError:
             return []
+
+    def question_kinds(self) -> dict[str, frozenset[str]]:
+        """Question kind (intent) -> the answer types its handler gives (knowledge/question_kinds.csv); {} for an
+        older knowledge base without the table."""
+        try:
+            rows = self._conn().execute("SELECT kind, answer_types FROM question_kinds").fetchall()
+        except sqlite3.OperationalError:
+            return {}
+        return {k: frozenset(t for t in v.split(";") if t) for k, v in rows}
 
     def year_range(self) -> tuple[int, int] | None:
         """First and last Europe/London year of strike starts and figure as-of dates, or None when empty."""

@@ -181,6 +181,7 @@ class Faq:
     phrasings: tuple[str, ...]
     answer: str
     source: Source
+    answers: tuple[str, ...] = ()  # kinds of answer it gives (advice, why, definition …; () = any)
 
 
 Fact = Strike | Ballot | Offer | Figure | Statement | Faq

@@ -101,7 +101,8 @@ CREATE TABLE statements (
 CREATE TABLE faqs (
   id TEXT PRIMARY KEY, question TEXT NOT NULL,
   phrasings TEXT NOT NULL DEFAULT '', -- '|'-separated alternate phrasings
-  answer TEXT NOT NULL, source_id TEXT NOT NULL REFERENCES sources(id)
+  answer TEXT NOT NULL, source_id TEXT NOT NULL REFERENCES sources(id),
+  answers TEXT NOT NULL DEFAULT ''     -- ';'-separated kinds of answer it gives (advice, why, definition ...)
 );
 
 -- One row per answerable fact: the text the engine searches, with its entities.
@@ -129,4 +130,9 @@ CREATE VIRTUAL TABLE docs_fts USING fts5(phrasings, body, content='docs', conten
 CREATE TABLE vocabulary (
   class TEXT NOT NULL, phrase TEXT NOT NULL, value TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (class, phrase)
+);
+
+-- Which kinds of answer each kind of question's handler gives (knowledge/question_kinds.csv).
+CREATE TABLE question_kinds (
+  kind TEXT PRIMARY KEY, handler TEXT NOT NULL, answer_types TEXT NOT NULL, description TEXT NOT NULL
 );

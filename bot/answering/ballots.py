@@ -25,6 +25,20 @@ def _ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> list[BallotK
 
 
 
+FIELD = {"turnout": "turnout_pct", "votes": "votes_cast", "mandate_expires": "mandate_expires"}
+
+
+def _opening(kb: KnowledgeBase, u: Understanding, ballots: list[BallotKey], now: datetime) -> Result | None:
+    """'When does the ballot open?': ballots opening after `now` (or open now), by their opening date; a
+    question about a ballot with no curated opening date is declined, never answered with its close."""
+    upcoming = [b for b in ballots if b.opens and (b.opens.first > now or (b.closes and b.closes.last >= now))]
+    if not upcoming:
+        return None
+    chosen = _load(kb, "ballot", upcoming[:2])
+    return Result("ballot_deadline", chosen, 0.9 if len(chosen) == 1 else 0.8,
+                  C.ballots_opening_text(kb, chosen, now))
+
+
 def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Ballot deadlines, results, turnout and leadership recommendations, as known at `now`."""
     if u.has("recommend") and not (u.unions or u.groups):
@@ -38,6 +52,8 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
         ballots = [b for b in ballots if b.purpose != "statutory_strike_ballot"]
     if not ballots:
         return None  # a vote on an offer is never answered with a strike ballot, nor the other way round
+    if u.ballot_field == "opens":
+        return _opening(kb, u, ballots, now)
     if u.intent == "ballot_deadline" or u.order == "next":
         open_now = [b for b in ballots if b.closes and b.closes.last >= now]
         if open_now:
@@ -64,7 +80,15 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     else:
         ranked = _rank_by_text(u, known, lambda b: f"{b.subject} {b.purpose.replace('_', ' ')}")
         chosen = [b for _s, b in ranked[:3]]
-    score = 0.9 if len(chosen) == 1 else 0.78
     chosen = _load(kb, "ballot", chosen)
+    if u.ballot_field in FIELD:
+        with_field = [b for b in chosen if getattr(b, FIELD[u.ballot_field]) is not None]
+        if not with_field:
+            return Result("ballot_result", [], 0.9, C.ballot_field_not_held(kb, chosen[-1], u.ballot_field))
+        chosen = with_field
+    if u.answer_type == "why" and not all(b.outcome == "no_mandate" and b.turnout_pct is not None
+                                          and b.turnout_pct < 50 for b in chosen):
+        return None  # the one reason a ballot row holds: a strike mandate lost on the legal turnout threshold
+    score = 0.9 if len(chosen) == 1 else 0.78
     variants = [v for b in chosen for v in C.ballot_variants(kb, b)]
     return Result("ballot_result", chosen, score, C.ballots_result_text(kb, chosen, u, now), cited=variants)

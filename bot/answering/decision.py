@@ -14,6 +14,7 @@ from bot.answering.statements import handle_statements
 from bot.answering.strikes import handle_strikes
 from bot.answering.totals import handle_cumulative
 from bot.answering.understanding import Understanding, understand
+from bot.answering.vocabulary import ANSWER_TYPES
 from bot.knowledge import KnowledgeBase
 from bot.models import Answer, Match
 
@@ -55,12 +56,12 @@ def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
     declined = _out_of_scope(u, kb, now)
     if declined:
         return _no_answer(kb, u, declined, now)
-    result = _best(kb, u, now)
+    result = _contract(kb, u, _best(kb, u, now))
     if result is None or result.score < MIN_SCORE or result.score - result.runner_up < MIN_MARGIN:
         return _no_answer(kb, u, C.not_confident(kb), now)
     if not result.facts:
         return _no_answer(kb, u, result.text, now)  # e.g. "no strike after …" with none before: nothing to cite
-    stale = C.staleness_note(kb, u, now)
+    stale = result.note + C.staleness_note(kb, u, now)
     facts = result.facts
     primary = facts[0] if facts else None
     return Answer(
@@ -70,6 +71,31 @@ def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
         sources=C.sources_of([*facts, *result.cited], now), facts=facts, as_of=C.as_of_text(facts),
         body=C.without_sources(result.text) + stale,
     )
+
+
+def gives(kb: KnowledgeBase, r: Result) -> frozenset[str]:
+    """The answer types a candidate reply gives: an FAQ's own `answers`, else its kind's row of
+    knowledge/question_kinds.csv (every type when neither says)."""
+    if r.gives:
+        return r.gives
+    kinds = kb.cached("question_kinds", kb.question_kinds)
+    return kinds.get(r.intent, frozenset(ANSWER_TYPES))
+
+
+def _contract(kb: KnowledgeBase, u: Understanding, r: Result | None) -> Result | None:
+    """The answer-type contract: a reply must give the kind of answer asked first ('when' wants a date, 'who'
+    a person or union, 'why' a reason), else it is no reply at all and the question is declined. A compound
+    question's other interrogatives that the reply cannot give are named in a note, never answered with a
+    neighbouring fact."""
+    if r is None or not u.answer_types:
+        return r
+    given = gives(kb, r)
+    if u.answer_type not in given and not (r.intent == "faq" and u.answer_type in u.weak_types):
+        return None  # (an FAQ phrasing matched closely is trusted over a hint such as 'respond')
+    missing = [t for t in u.answer_types if t not in u.weak_types and t not in given]
+    if missing:
+        r.note = "\n" + C.part_not_known(missing)
+    return r
 
 
 def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:

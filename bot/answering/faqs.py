@@ -38,6 +38,9 @@ def handle_faq(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | N
     kind = u.reason_or_place
     scored = []
     for fid, phrasings in _faq_entities(kb).items():
+        if u.answer_type and u.answer_type not in u.weak_types and faqs[fid].answers and \
+                u.answer_type not in faqs[fid].answers:
+            continue  # this FAQ gives another kind of answer than the one asked
         sims = [similarity(u.norm, p) for p, ents, rp in phrasings
                 if not (asked and ents and not (asked & ents)) and rp == kind]
         if sims:
@@ -47,5 +50,5 @@ def handle_faq(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | N
     scored.sort(key=lambda x: -x[0])
     top, q = scored[0]
     runner = scored[1][0] if len(scored) > 1 else 0.0
-    return Result("faq", [q], top, C.faq_text(q, now), runner_up=runner)
+    return Result("faq", [q], top, C.faq_text(q, now), runner_up=runner, gives=frozenset(q.answers))
 

@@ -18,4 +18,6 @@ class Result:
     text: str
     runner_up: float = 0.0
     cited: list[Fact] = field(default_factory=list)
+    gives: frozenset[str] = frozenset()  # answer types this reply gives when not its kind's (an FAQ's own)
+    note: str = ""  # a line saying which part of a compound question is not answered
 

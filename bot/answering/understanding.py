@@ -42,6 +42,14 @@ class Understanding:
     classes: frozenset[str] = frozenset()  # vocabulary classes with a phrase in the question
     reason_or_place: str = ""  # 'why' or 'where' when the question asks for a reason or a place
     percents: list[float] = field(default_factory=list)  # percentages named ('the 3% offer' -> [3.0])
+    answer_types: list[str] = field(default_factory=list)  # kinds of answer asked, the one that decides first
+    weak_types: frozenset[str] = frozenset()  # of those, the ones only hinted at ('said', 'result', 'what is')
+    ballot_field: str = ""  # what of a ballot is asked: turnout, votes, opens, closes, mandate_expires ('' = result)
+
+    @property
+    def answer_type(self) -> str:
+        """The kind of answer asked ('date', 'count', 'why' … see vocabulary.ANSWER_TYPES), '' when unclear."""
+        return self.answer_types[0] if self.answer_types else ""
     asks_for_appointments: bool = True  # False: a 'how many' question counts something else (patients, hours)
 
     def has_when(self) -> bool:
@@ -148,6 +156,8 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
     u.speaker_hits = sorted({s for w in norm.split() for s in names.get(w, ())})
     u.intent = _intent(u)
     u.reason_or_place = reason_or_place(kb, norm)
+    u.answer_types, u.weak_types = _answer_types(vocab, norm)
+    u.ballot_field = _ballot_field(u)
     u.percents = [float(x) for x in re.findall(r"\b(\d+(?:\.\d+)?) percent\b", norm)]
     u.asks_for_appointments = _asks_for_appointments(u)
     u.faq_like = u.has("faq_like") or (u.has("starts_will") and not u.has("will_there")) or (
@@ -172,6 +182,33 @@ def _relative_dates(u: Understanding, now: datetime) -> None:
         monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
         start = monday + timedelta(days=7 * step)
         u.span = (start.astimezone(UTC), (start + timedelta(days=7) - timedelta(microseconds=1)).astimezone(UTC))
+
+
+def _answer_types(vocab: Vocabulary, norm: str) -> tuple[list[str], frozenset[str]]:
+    """The kinds of answer a question asks for, from its `asks` phrases: interrogatives ('when', 'how many',
+    'why' …) in the order asked, then the weaker hints ('said', 'result', 'what is') that decide only when no
+    interrogative is present. Returns (types, the weak ones among them)."""
+    found = [v for _pos, v in vocab.values_in("asks", norm)]
+    strong = [v for v in found if not v.endswith(":weak")]
+    weak = [v.split(":")[0] for v in found if v.endswith(":weak")]
+    types = list(dict.fromkeys(strong + weak))
+    return types, frozenset(t for t in weak if t not in strong)
+
+
+def _ballot_field(u: Understanding) -> str:
+    """Which column of a ballot the question asks for: 'votes' (votes cast), 'turnout', 'mandate_expires',
+    'opens' or 'closes'; '' for its result. A reply must then show that column, or decline."""
+    if u.has("field_votes"):
+        return "votes"
+    if u.has("field_turnout"):
+        return "turnout"
+    if u.has("mandate") and (u.has("field_expiry") or u.answer_type in ("date", "duration")):
+        return "mandate_expires"
+    if u.answer_type == "date" and u.has("field_opens"):
+        return "opens"
+    if u.answer_type == "date" and u.has("field_closes"):
+        return "closes"
+    return ""
 
 
 HOW_MANY_COUNTED = re.compile(

@@ -6,7 +6,8 @@ settings, named periods. This module turns those rows into compiled patterns; wi
 only place in `bot/answering/` that holds regular expressions. Adding a phrasing is a row, not code.
 
 Phrase syntax (checked by `kb build` through `phrase_problem`): lower-case words separated by single spaces;
-a word ending in `*` matches any ending of that word (`ballot*` matches ballots, balloted); a leading `^`
+a word ending in `*` matches any ending of that word (`ballot*` matches ballots, balloted); `_` stands for
+any one word (`did _ vote`); a leading `^`
 anchors the phrase at the start of the question and a trailing `$` at its end.
 """
 
@@ -18,6 +19,12 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 # Every class the engine reads. `needs_value` classes map a phrase to a value (a synonym's canonical word …).
+# The kinds of answer a question can ask for (knowledge/vocabulary.csv class `asks`; knowledge/question_kinds.csv
+# and the FAQs' `answers` column say which kinds each handler and each FAQ can give).
+ANSWER_TYPES = ("date", "duration", "count", "percentage", "who", "quote", "why", "where", "advice", "rule",
+                "status", "comparison", "result", "definition", "terms", "list")
+# The modules of bot/answering/ that answer a kind of question (knowledge/question_kinds.csv `handler`).
+HANDLER_MODULES = ("strikes", "ballots", "offers", "figures", "totals", "statements", "faqs")
 CLASSES: dict[str, bool] = {
     "synonym": True, "order": True, "setting": True, "asks": True, "period": True, "fuzzy_word": False,
     "filler": False, "place": False,
@@ -29,9 +36,10 @@ CLASSES: dict[str, bool] = {
     "strike_days": False, "strikers": False, "appointment_words": False, "plural_strikes": False,
     "present": False, "future": False, "threshold_verb": False, "as_of": False, "most_recent": False,
     "this_week": False, "faq_like": False, "starts_will": False, "will_there": False, "not_faq_like": False,
-    "title": False, "again": False, "greeting": False, "thanks": False,
+    "title": False, "again": False, "greeting": False, "thanks": False, "field_turnout": False,
+    "field_votes": False, "field_opens": False, "field_expiry": False, "field_closes": False, "mandate": False,
 }
-_PHRASE = re.compile(r"\^?[a-z0-9£&]+\*?(?: [a-z0-9£&]+\*?)*\$?")
+_PHRASE = re.compile(r"\^?(?:[a-z0-9£&]+\*?|_)(?: (?:[a-z0-9£&]+\*?|_))*\$?")
 FUZZY_MIN_LEN = 5  # words shorter than this are never corrected ('bma', 'rcn', 'gp' are names, not typos)
 FUZZY_CUTOFF = 84  # rapidfuzz ratio a misspelling must reach to be read as a vocabulary word
 
@@ -54,7 +62,8 @@ def _pattern(phrase: str) -> str:
     start = phrase.startswith("^")
     end = phrase.endswith("$")
     words = phrase.strip("^$").split(" ")
-    body = r"\s+".join(re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words)
+    body = r"\s+".join(r"\w+" if w == "_" else re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w)
+                       for w in words)
     return ("^" if start else r"(?<!\w)") + body + ("$" if end else r"(?!\w)")
 
 
@@ -81,7 +90,7 @@ class Vocabulary:
             # longest first, so 'how many days' is found before 'how many'
             alts = sorted(phrases, key=lambda p: -len(p))
             self.patterns[cls] = re.compile("|".join(_pattern(p) for p in alts))
-        words = {w.rstrip("*").strip("^$") for _c, p, _v in self.rows for w in p.split(" ")}
+        words = {w.rstrip("*").strip("^$") for _c, p, _v in self.rows for w in p.split(" ") if w != "_"}
         words |= set(self.synonyms.values())
         self.known_words = frozenset(w for w in words if w)
 
@@ -104,9 +113,17 @@ class Vocabulary:
         return best[2] if best else None
 
     def values_in(self, cls: str, text: str) -> list[tuple[int, str]]:
-        """(position, value) of every phrase of class `cls` found in `text`, in order of position."""
-        out = [(m.start(), value) for pat, value in self.valued.get(cls, ()) for m in pat.finditer(text)]
-        return sorted(out)
+        """(position, value) of the phrases of class `cls` found in `text`, in order of position; where two
+        overlap, the longer wins ('how many days' is a duration, not also a count)."""
+        found = sorted(((m.start(), -(m.end() - m.start()), value) for pat, value in self.valued.get(cls, ())
+                        for m in pat.finditer(text)))
+        out: list[tuple[int, str]] = []
+        end = -1
+        for start, neg_len, value in found:
+            if start >= end:
+                out.append((start, value))
+                end = start - neg_len
+        return out
 
     def fold(self, norm: str, extra_words: frozenset[str] = frozenset(), *, fuzzy: bool = True) -> str:
         """Synonyms and spelling variants folded to one form ('postponed' -> 'rescheduled'), and misspelt
