@@ -350,10 +350,10 @@ def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime,
     `strikes` are in start order (as `_strikes` returns them); `max_span` is the longest strike's span in
     seconds, so the search for a strike still running at `now` can start by bisection instead of a scan.
     Strikes not yet public at `now` are skipped, and so are strikes called off unless every candidate was."""
-    every_called_off = not any(s.status != "called_off" and known_by(s, now) for s in strikes)
+    every_called_off = not any(s.status_at(now) != "called_off" and known_by(s, now) for s in strikes)
 
     def held(s: StrikeKey) -> bool:
-        return known_by(s, now) and (every_called_off or s.status != "called_off")
+        return known_by(s, now) and (every_called_off or s.status_at(now) != "called_off")
 
     if u.order == "longest":
         return [max((s for s in strikes if held(s)), key=lambda s: s.duration_hours or 0)], "longest"
@@ -492,7 +492,7 @@ def handle_offers(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
     fam = _group_family(kb, u.groups)
     offers: list[Offer] = []
     for o in kb.all("offer"):
-        if o.variant_of or o.date.first > now or not C.any_published_by(o, now):
+        if o.variant_of or not C.offer_public(o, now):
             continue
         if u.unions and not (u.unions & set(o.unions)) and not (fam & set(o.staff_groups)):
             continue
@@ -834,7 +834,7 @@ def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
         return _no_answer(kb, u, C.not_confident(kb), now)
     if not result.facts:
         return _no_answer(kb, u, result.text, now)  # e.g. "no strike after …" with none before: nothing to cite
-    stale = C.staleness_note(kb, u, now)
+    stale = C.currency_note(kb, u, now)  # one line, only for questions that depend on now
     facts = result.facts
     primary = facts[0] if facts else None
     return Answer(
