@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from bot.catalog import StrikeKey
 from bot.clock import (
     LONDON,
     PartialDate,
@@ -22,7 +23,6 @@ from bot.clock import (
     parse_partial,
     published_moment,
 )
-from bot.catalog import StrikeKey
 from bot.knowledge import KnowledgeBase
 from bot.models import NATION_NAMES, Ballot, Fact, Faq, Figure, Offer, Source, Statement, Strike
 from bot.phrasings import Names, month_year, org_label
