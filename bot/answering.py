@@ -439,7 +439,7 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
         return None
     if re.search(r"\bstrike action\b|\b(for|to) strikes?\b|\bstrike ballots?\b|\bmandate\b|\bindustrial action\b",
                  u.norm):
-        ballots = [b for b in ballots if b.purpose == "statutory_strike_ballot"]
+        ballots = [b for b in ballots if b.purpose == "statutory_strike_ballot" or b.outcome == "for_action"]
     elif re.search(r"\boffer\b|\bdeal\b|\baward\b", u.norm):
         ballots = [b for b in ballots if b.purpose != "statutory_strike_ballot"]
     if not ballots:

@@ -272,3 +272,9 @@ def test_announced_strike_and_offer_are_public_before_any_source(tmp_path) -> No
     assert a.status == "answered" and "11–15 April 2023" in a.text
     b = ask(kb, "When is the next junior doctors strike?", "2023-02-25")  # before the announcement
     assert "11–15 April 2023" not in b.text
+
+
+def test_indicative_poll_for_action_answers_a_vote_to_strike_question(real_kb) -> None:
+    a = ask(real_kb, "Did consultants vote to strike in 2025?", "2026-12-01")
+    assert a.matched.fact_id == "bma-cons-2025-indicative"
+    assert "an indicative poll, so no legal strike mandate" in a.text and "67%" in a.text and "turnout 42%" in a.text
