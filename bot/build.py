@@ -118,8 +118,12 @@ TABLES: dict[str, list[Col]] = {
     "faqs": [
         _c("id", "id", True), _c("question", req=True), _c("phrasings"), _c("answer", req=True), SRC,
     ],
+    # the engine's word lists (bot/answering/vocabulary.py); keyed on (class, phrase), not an id
+    "vocabulary": [_c("class", req=True), _c("phrase", req=True), _c("value"), _c("note")],
     "curation": [_c("curated_through", "date", True), _c("notes")],
 }
+# Files a folder of knowledge may leave out: the project's own copy is used (tests and forks keep only facts).
+SHARED_FILES = ("vocabulary",)
 ORDER = list(TABLES)
 # Files a folder of knowledge may leave out (a test fixture, a benchmark fork): `curation.csv` says how current
 # the curated folder is; without it the knowledge base states no curated-through date.
@@ -227,6 +231,10 @@ def load_rows(source_dir: Path, unreadable: set[str] | None = None) -> tuple[dic
     tables: dict[str, list[Row]] = {}
     for table in ORDER:
         path = source_dir / f"{table}.csv"
+        if table in SHARED_FILES and not path.exists():
+            from bot.config import DEFAULT_KNOWLEDGE_DIR
+
+            path = DEFAULT_KNOWLEDGE_DIR / f"{table}.csv"
         display = _display(path)
         tables[table] = []
         if not path.exists() and table in OPTIONAL:
@@ -273,7 +281,12 @@ def validate(tables: dict[str, list[Row]], unreadable: set[str] | frozenset[str]
     ids: dict[str, set[str]] = {}
     for table in ORDER:
         seen: dict[str, int] = {}
-        for row in (tables[table] if TABLES[table][0].name == "id" else ()):
+        for row in tables[table]:
+            if table == "vocabulary":
+                problems += _vocabulary_checks(row, seen)
+                continue
+            if table == "curation":
+                continue  # one row, no id (see _curation_checks)
             rid = str(row.values.get("id") or "")
             if rid in seen:
                 problems.append(f"{row.file}:{row.line}: id: duplicate id {rid!r} (first on line {seen[rid]})")
@@ -353,6 +366,25 @@ def _curation_checks(tables: dict[str, list[Row]]) -> list[str]:
         if isinstance(pub, PartialDate) and pub.precision in ("day", "minute") and pub.first > through.last:
             out.append(f"{r.file}:{r.line}: published: {pub.text} is after the curated-through date "
                        f"{through.text} ({rows[0].file}:{rows[0].line}); move that date on when the news is checked")
+    return out
+
+
+def _vocabulary_checks(row: Row, seen: dict[str, int]) -> list[str]:
+    """A vocabulary row's class, phrase syntax and value (bot.answering.vocabulary.phrase_problem), and no
+    phrase twice in one class."""
+    from bot.answering.vocabulary import phrase_problem
+
+    cls, phrase = str(row.values.get("class") or ""), str(row.values.get("phrase") or "")
+    if not cls or not phrase:
+        return []  # the empty required value is already reported
+    out = []
+    problem = phrase_problem(cls, phrase, str(row.values.get("value") or ""))
+    if problem:
+        out.append(f"{row.file}:{row.line}: {'class' if problem.startswith('unknown class') else 'phrase'}: {problem}")
+    key = f"{cls}|{phrase}"
+    if key in seen:
+        out.append(f"{row.file}:{row.line}: phrase: {phrase!r} is already in class {cls!r} (line {seen[key]})")
+    seen.setdefault(key, row.line)
     return out
 
 

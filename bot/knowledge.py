@@ -323,6 +323,15 @@ class KnowledgeBase:
         """Every distinct statement speaker, as curated (e.g. 'Pat Cullen; Sara Gorton')."""
         return [r[0] for r in self._conn().execute("SELECT DISTINCT speaker FROM statements ORDER BY speaker")]
 
+    def vocabulary_rows(self) -> list[tuple[str, str, str]]:
+        """The engine's word lists as (class, phrase, value) rows, in curated order (knowledge/vocabulary.csv).
+        An older knowledge base without the table gives []."""
+        try:
+            return [tuple(r) for r in self._conn().execute(
+                "SELECT class, phrase, value FROM vocabulary ORDER BY rowid")]  # type: ignore[misc]
+        except sqlite3.OperationalError:
+            return []
+
     def year_range(self) -> tuple[int, int] | None:
         """First and last Europe/London year of strike starts and figure as-of dates, or None when empty."""
         rows = self._conn().execute("SELECT min(start_text), max(start_text) FROM strikes UNION ALL "

@@ -133,3 +133,12 @@ CREATE TABLE docs (
 CREATE INDEX docs_kind_first ON docs (kind, first_utc);
 CREATE VIRTUAL TABLE docs_fts USING fts5(phrasings, body, content='docs', content_rowid='rowid',
   tokenize = 'porter unicode61 remove_diacritics 2');
+
+-- Vocabulary (knowledge/vocabulary.csv): the words the engine reads questions with, as data.
+-- class: which word class (see bot/answering/vocabulary.py CLASSES); phrase: lower-case words, a trailing '*'
+-- on a word matches any ending, '^' anchors at the question's start and '$' at its end; value: what the phrase
+-- stands for (a synonym's canonical word, an order word's order, a setting's id, an answer type ...).
+CREATE TABLE vocabulary (
+  class TEXT NOT NULL, phrase TEXT NOT NULL, value TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (class, phrase)
+);
