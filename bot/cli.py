@@ -110,16 +110,18 @@ def kb_check(source: Path) -> None:
 @kb.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def kb_stats(as_json: bool) -> None:
-    """Counts per table, newest as-of date and sources by publisher."""
+    """Counts per table, newest as-of date, curated-through date and sources by publisher."""
     k = open_kb(_settings())
     counts = k.counts()
     if as_json:
         click.echo(json.dumps({"tables": counts, "newest_as_of": k.newest_as_of_text(),
+                               "curated_through": k.curated_through_text(),
                                "sources_by_publisher": k.sources_by_publisher()}))
         return
     for t, n in counts.items():
         click.echo(f"{t:14} {n:6}")
     click.echo(f"newest as-of  {k.newest_as_of_text()}")
+    click.echo(f"curated to    {k.curated_through_text()}")
     click.echo("sources by publisher:")
     for pub, n in k.sources_by_publisher().items():
         click.echo(f"  {n:4}  {pub}")

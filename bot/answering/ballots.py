@@ -47,7 +47,7 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     if not ballots:
         return None
     if u.has("strike_vote"):
-        ballots = [b for b in ballots if b.purpose == "statutory_strike_ballot"]
+        ballots = [b for b in ballots if b.purpose == "statutory_strike_ballot" or b.outcome == "for_action"]
     elif u.has("offer_vote"):
         ballots = [b for b in ballots if b.purpose != "statutory_strike_ballot"]
     if not ballots:

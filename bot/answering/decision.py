@@ -61,7 +61,7 @@ def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
         return _no_answer(kb, u, C.not_confident(kb), now)
     if not result.facts:
         return _no_answer(kb, u, result.text, now)  # e.g. "no strike after …" with none before: nothing to cite
-    stale = result.note + C.staleness_note(kb, u, now)
+    stale = result.note + C.currency_note(kb, u, now)  # the caveat: one line, only for questions that depend on now
     facts = result.facts
     primary = facts[0] if facts else None
     return Answer(

@@ -29,7 +29,7 @@ def handle_offers(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
     fam = _group_family(kb, u.groups)
     offers: list[Offer] = []
     for o in kb.all("offer"):
-        if o.variant_of or o.date.first > now or not C.any_published_by(o, now):
+        if o.variant_of or not C.offer_public(o, now):
             continue
         if u.unions and not (u.unions & set(o.unions)) and not (fam & set(o.staff_groups)):
             continue

@@ -27,10 +27,10 @@ def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime,
     `strikes` are in start order (as `_strikes` returns them); `max_span` is the longest strike's span in
     seconds, so the search for a strike still running at `now` can start by bisection instead of a scan.
     Strikes not yet public at `now` are skipped, and so are strikes called off unless every candidate was."""
-    every_called_off = not any(s.status != "called_off" and known_by(s, now) for s in strikes)
+    every_called_off = not any(s.status_at(now) != "called_off" and known_by(s, now) for s in strikes)
 
     def held(s: StrikeKey) -> bool:
-        return known_by(s, now) and (every_called_off or s.status != "called_off")
+        return known_by(s, now) and (every_called_off or s.status_at(now) != "called_off")
 
     if u.order == "longest":
         return [max((s for s in strikes if held(s)), key=lambda s: s.duration_hours or 0)], "longest"
