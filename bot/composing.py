@@ -213,6 +213,7 @@ def strikes_text(kb: KnowledgeBase, strikes: list[Strike], u, now: datetime, mod
     """Reply for strike-date questions; `left_out` more matching strikes were not listed (earlier ones when
     `latest`, else later ones), and the reply says so."""
     lead = {"next": "Next strike", "this_week": "Strike this week", "last": "Most recent strike",
+            "upcoming": "Strike ahead or under way" if len(strikes) == 1 else "Strikes ahead or under way",
             "first": "First strike", "longest": "Longest strike"}.get(mode, "Strike" if len(strikes) == 1 else "Strikes")
     if mode == "longest":
         lead += " in the knowledge base"
@@ -572,6 +573,18 @@ def part_not_known(types: list[str]) -> str:
     """One line naming the parts of a compound question the reply does not answer ('why' …)."""
     parts = " or ".join(f"'{ANSWER_TYPE_TEXT.get(t, t)}'" for t in types)
     return f"I hold no sourced answer to the {parts} part of your question."
+
+
+def before_coverage(kb: KnowledgeBase, start: datetime, now: datetime) -> str:
+    """Decline for a moment before the knowledge base's coverage begins."""
+    return (f"My knowledge base starts with the NHS disputes of {start.astimezone(LONDON).year}; I hold nothing "
+            f"for {fmt_partial(_at(now), weekday=False)}. {COVERAGE}.")
+
+
+def unknown_topic(kb: KnowledgeBase, words: list[str]) -> str:
+    """Decline for a question about something no curated fact mentions (the words are the asker's own)."""
+    what = ", ".join(f"'{w}'" for w in words[:3])
+    return f"I don't hold any sourced facts about {what}. {COVERAGE}."
 
 
 def help_text(kb: KnowledgeBase) -> str:

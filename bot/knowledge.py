@@ -374,6 +374,14 @@ class KnowledgeBase:
                (" ORDER BY rank" if ranked else "") + " LIMIT ?")
         return [(r["kind"], r["fact_id"], r["rank"]) for r in self._rows(sql, (match, *kinds, limit))]
 
+    def mentions(self, word: str) -> bool:
+        """True when any curated text (a fact's phrasings, summary, names; an FAQ; a statement) holds `word`, as
+        the search index tokenises it (porter stems: 'striking' finds 'strike'). A plain word only."""
+        if not re.fullmatch(r"[a-z0-9]+", word):
+            return False
+        return bool(self._conn().execute("SELECT 1 FROM docs_fts WHERE docs_fts MATCH ? LIMIT 1",
+                                         (f'"{word}"',)).fetchone())
+
     def _rarest(self, words: list[str], max_postings: int) -> tuple[list[str], bool]:
         """The rarest of `words` whose document counts sum to <= max_postings (at least one word), and whether
         that sum fits (False = the single rarest word alone is over). Words no document holds are dropped."""

@@ -92,7 +92,8 @@ def _contract(kb: KnowledgeBase, u: Understanding, r: Result | None) -> Result |
     given = gives(kb, r)
     if u.answer_type not in given and not (r.intent == "faq" and u.answer_type in u.weak_types):
         return None  # (an FAQ phrasing matched closely is trusted over a hint such as 'respond')
-    missing = [t for t in u.answer_types if t not in u.weak_types and t not in given]
+    missing = [] if u.answer_type in u.weak_types else [
+        t for t in u.answer_types if t not in u.weak_types and t not in given]
     if missing:
         r.note = "\n" + C.part_not_known(missing)
     return r
@@ -152,10 +153,30 @@ def _out_of_scope(u: Understanding, kb: KnowledgeBase, now: datetime) -> str | N
         return C.out_of_scope(kb)
     if u.nations and u.nations <= {"scotland"}:
         return C.not_covered(kb, ["Scotland"])
+    start = coverage_start(kb)
+    if start is not None and now < start:
+        return C.before_coverage(kb, start, now)  # 'why are junior doctors striking?' in 2016 is another dispute
+    if u.unknown_words:
+        return C.unknown_topic(kb, u.unknown_words)  # 'locum', 'the waiting list': nothing curated is about it
     first, last = C.coverage_years(kb)
     if u.years and all(y < first or y > last + 1 for y in u.years):
         return C.outside_years(kb, first, last)
     return None
+
+
+COVERAGE_LEAD = timedelta(days=60)  # a dispute is in the news for weeks before its first ballot closes
+
+
+def coverage_start(kb: KnowledgeBase) -> datetime | None:
+    """The moment the knowledge base's coverage begins: COVERAGE_LEAD before its earliest strike or ballot date
+    (UTC); a question asked before then is about another dispute and is declined. None for an empty KB."""
+
+    def load() -> datetime | None:
+        firsts = [s.start.first for s in kb.catalog("strike").items]
+        firsts += [d.first for b in kb.catalog("ballot").items for d in (b.opens, b.closes, b.announced) if d]
+        return min(firsts) - COVERAGE_LEAD if firsts else None
+
+    return kb.cached("coverage_start", load)
 
 
 def _no_answer(kb: KnowledgeBase, u: Understanding, text: str, now: datetime) -> Answer:

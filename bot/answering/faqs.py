@@ -20,8 +20,8 @@ def _faq_entities(kb: KnowledgeBase) -> dict[str, list[tuple[str, set[str], str]
         for q in kb.all("faq"):
             for p in (q.question, *q.phrasings):
                 n = text_form(kb, p)
-                out.setdefault(q.id, []).append((n, {a.entity_id for a in idx.find(stem_text(n))},
-                                                 reason_or_place(kb, n)))
+                ents = {a.entity_id for a in idx.find(stem_text(n)) if a.covered}  # who struck, not GPs
+                out.setdefault(q.id, []).append((stem_text(n), ents, reason_or_place(kb, n)))
         return out
 
     return kb.cached("faq_entities", load)
@@ -36,12 +36,13 @@ def handle_faq(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | N
         return None
     asked = u.unions | u.groups
     kind = u.reason_or_place
+    asked_text = stem_text(u.norm)  # 'appointments' and 'appointment' are one word here
     scored = []
     for fid, phrasings in _faq_entities(kb).items():
         if u.answer_type and u.answer_type not in u.weak_types and faqs[fid].answers and \
                 u.answer_type not in faqs[fid].answers:
             continue  # this FAQ gives another kind of answer than the one asked
-        sims = [similarity(u.norm, p) for p, ents, rp in phrasings
+        sims = [similarity(asked_text, p) for p, ents, rp in phrasings
                 if not (asked and ents and not (asked & ents)) and rp == kind]
         if sims:
             scored.append((max(sims) / 100, faqs[fid]))

@@ -39,8 +39,8 @@ def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime,
     if u.order in ("last", "latest"):
         upto_now = bisect_right(strikes, now.timestamp(), key=_start_ts)
         return [s for s in reversed(strikes[:upto_now]) if held(s)][:1], "last"
-    future_words = u.has("future")
-    if u.order == "next" or (future_words and not u.has_when()):
+    about_now = u.tense in ("present", "future") and not u.has_when() and u.order is None
+    if u.order == "next" or about_now:
         running = strikes[bisect_left(strikes, now.timestamp() - max_span, key=_start_ts):]
         if u.this_week:
             wk_start = (now.astimezone(LONDON) - timedelta(days=now.astimezone(LONDON).weekday())).replace(
@@ -53,7 +53,10 @@ def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime,
                 if held(s) and s.end.last >= now:
                     week.append(s)
             return week, "this_week"
-        return [s for s in running if held(s) and s.end.last >= now][:1], "next"
+        ahead = [s for s in running if held(s) and s.end.last >= now]
+        if u.order != "next" and (u.has("plural_strikes") or u.answer_type == "who"):
+            return ahead[:MAX_STRIKES], "upcoming"  # 'who is striking', 'when are the strikes': all those ahead
+        return ahead[:1], "next"
     return [s for s in strikes if held(s)], "all"
 
 
@@ -70,7 +73,7 @@ def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     if not any(known_by(s, now) for s in strikes):
         return None
     chosen, mode = _pick_strikes(strikes, u, now, kb.catalog("strike").max_span)
-    if mode in ("next", "this_week") and not chosen:
+    if mode in ("next", "this_week", "upcoming") and not chosen:
         started = bisect_right(strikes, now.timestamp(), key=_start_ts)
         last = next((s for s in reversed(strikes[:started]) if known_by(s, now)), None)
         past = _load(kb, "strike", [last] if last else [])
@@ -84,7 +87,8 @@ def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     score = 0.9 if len(chosen) == 1 else 0.8
     if mode == "all" and len(chosen) > 1 and not (u.has_when() or u.unions or u.groups):
         score = 0.5  # an unqualified "when are the strikes" is not answered with an arbitrary list
-    intent = {"next": "next_strike", "this_week": "next_strike", "longest": "comparison"}.get(mode, "strike_dates")
+    intent = {"next": "next_strike", "this_week": "next_strike", "upcoming": "next_strike",
+              "longest": "comparison"}.get(mode, "strike_dates")
     chosen = _load(kb, "strike", chosen)
     return Result(intent, chosen, score, C.strikes_text(kb, chosen, u, now, mode,
                                                        left_out=left_out, latest=not u.has_when()))

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.answering.vocabulary import Vocabulary
+from bot.answering.vocabulary import Vocabulary, common_words, is_rare
 from bot.clock import LONDON
 from bot.knowledge import KnowledgeBase
 from bot.matching import MONTHS, NATIONS, AliasIndex, build_alias_index, normalise, stem_text
@@ -44,6 +44,8 @@ class Understanding:
     percents: list[float] = field(default_factory=list)  # percentages named ('the 3% offer' -> [3.0])
     answer_types: list[str] = field(default_factory=list)  # kinds of answer asked, the one that decides first
     weak_types: frozenset[str] = frozenset()  # of those, the ones only hinted at ('said', 'result', 'what is')
+    tense: str = ""  # 'past', 'present' or 'future': the first tense word of the question ('' = none)
+    unknown_words: list[str] = field(default_factory=list)  # rare words no curated text holds ('locum')
     ballot_field: str = ""  # what of a ballot is asked: turnout, votes, opens, closes, mandate_expires ('' = result)
 
     @property
@@ -64,6 +66,31 @@ class Understanding:
 def vocabulary(kb: KnowledgeBase) -> Vocabulary:
     """The knowledge base's compiled vocabulary (cached per KB file version)."""
     return kb.cached("vocabulary", lambda: Vocabulary(kb.vocabulary_rows()))
+
+
+def name_words(kb: KnowledgeBase) -> frozenset[str]:
+    """Every word of an organisation's, staff group's or speaker's name or alias (matching form), cached: the
+    names a misspelling may be corrected to ('junoir' -> 'junior', 'unsion' -> 'unison')."""
+
+    def load() -> frozenset[str]:
+        texts = [n for o in kb.organisations().values() for n in (o.name, *o.aliases)]
+        texts += [n for g in kb.staff_groups().values() for n in (g.name, *g.aliases)]
+        texts += kb.speaker_names()
+        return frozenset(w for t in texts for w in normalise(t).split())
+
+    return kb.cached("name_words", load)
+
+
+def _unknown_words(kb: KnowledgeBase, vocab: Vocabulary, names: frozenset[str], norm: str) -> list[str]:
+    """Words of the question that are a topic no curated text holds: rare in English (`is_rare`), not a
+    common word or a filler, not in the vocabulary or a name, and found nowhere in the knowledge base's
+    search index ('locum', 'ablation', 'visa'). Such a question asks for something the bot does not hold."""
+    out = []
+    for w in dict.fromkeys(norm.split()):
+        if (len(w) >= 4 and w.isalpha() and w not in vocab.known_words and w not in names
+                and w not in common_words() and is_rare(w) and not kb.mentions(w)):
+            out.append(w)
+    return out
 
 
 def reason_or_place(kb: KnowledgeBase, norm: str) -> str:
@@ -114,8 +141,10 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
     With `now` (aware), relative dates are resolved in Europe/London: last/this/next month or year, and
     last/next week (Monday to Sunday)."""
     vocab = vocabulary(kb)
-    norm = vocab.fold(normalise(question), fuzzy=False)
+    names = name_words(kb)
+    norm = vocab.fold(normalise(question), names)
     u = Understanding(question, norm, classes=vocab.classes_in(norm))
+    u.unknown_words = _unknown_words(kb, vocab, names, norm)
     stemmed = stem_text(norm)
     for a in alias_index(kb).find(stemmed):
         if not a.covered:
@@ -158,6 +187,7 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
     u.reason_or_place = reason_or_place(kb, norm)
     u.answer_types, u.weak_types = _answer_types(vocab, norm)
     u.ballot_field = _ballot_field(u)
+    u.tense = vocab.first_value("tense", norm) or ""
     u.percents = [float(x) for x in re.findall(r"\b(\d+(?:\.\d+)?) percent\b", norm)]
     u.asks_for_appointments = _asks_for_appointments(u)
     u.faq_like = u.has("faq_like") or (u.has("starts_will") and not u.has("will_there")) or (
@@ -185,14 +215,17 @@ def _relative_dates(u: Understanding, now: datetime) -> None:
 
 
 def _answer_types(vocab: Vocabulary, norm: str) -> tuple[list[str], frozenset[str]]:
-    """The kinds of answer a question asks for, from its `asks` phrases: interrogatives ('when', 'how many',
-    'why' …) in the order asked, then the weaker hints ('said', 'result', 'what is') that decide only when no
-    interrogative is present. Returns (types, the weak ones among them)."""
+    """The kinds of answer a question asks for, from its `asks` phrases, in the order asked: interrogatives
+    ('when', 'how many', 'why' …) and hints ('said', 'result': `type:hint`), the first of which decides; then
+    the fallbacks (`type:weak`, 'what is …') that decide only when nothing else is asked. Hints and fallbacks
+    never make a compound question ('what did X say when …' asks for words, not a date). Returns (types, the
+    hints and fallbacks among them)."""
     found = [v for _pos, v in vocab.values_in("asks", norm)]
-    strong = [v for v in found if not v.endswith(":weak")]
-    weak = [v.split(":")[0] for v in found if v.endswith(":weak")]
-    types = list(dict.fromkeys(strong + weak))
-    return types, frozenset(t for t in weak if t not in strong)
+    first = [v.split(":")[0] for v in found if not v.endswith(":weak")]
+    fallback = [v.split(":")[0] for v in found if v.endswith(":weak")]
+    strong = {v for v in found if ":" not in v}
+    types = list(dict.fromkeys(first + fallback))
+    return types, frozenset(t for t in types if t not in strong)
 
 
 def _ballot_field(u: Understanding) -> str:

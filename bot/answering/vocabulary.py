@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 # Every class the engine reads. `needs_value` classes map a phrase to a value (a synonym's canonical word …).
 # The kinds of answer a question can ask for (knowledge/vocabulary.csv class `asks`; knowledge/question_kinds.csv
@@ -26,7 +28,7 @@ ANSWER_TYPES = ("date", "duration", "count", "percentage", "who", "quote", "why"
 # The modules of bot/answering/ that answer a kind of question (knowledge/question_kinds.csv `handler`).
 HANDLER_MODULES = ("strikes", "ballots", "offers", "figures", "totals", "statements", "faqs")
 CLASSES: dict[str, bool] = {
-    "synonym": True, "order": True, "setting": True, "asks": True, "period": True, "fuzzy_word": False,
+    "synonym": True, "order": True, "tense": True, "setting": True, "asks": True, "period": True, "fuzzy_word": False,
     "filler": False, "place": False,
     "kind_ballot": False, "kind_deadline": False, "kind_offer": False, "kind_figure": False,
     "kind_cumulative": False, "kind_strike": False, "kind_statement": False, "kind_faq": False,
@@ -40,8 +42,28 @@ CLASSES: dict[str, bool] = {
     "field_votes": False, "field_opens": False, "field_expiry": False, "field_closes": False, "mandate": False,
 }
 _PHRASE = re.compile(r"\^?(?:[a-z0-9£&]+\*?|_)(?: (?:[a-z0-9£&]+\*?|_))*\$?")
-FUZZY_MIN_LEN = 5  # words shorter than this are never corrected ('bma', 'rcn', 'gp' are names, not typos)
-FUZZY_CUTOFF = 84  # rapidfuzz ratio a misspelling must reach to be read as a vocabulary word
+FUZZY_MIN_LEN = 4  # shorter words are never corrected ("bma", "rcn", "gp" are names, not typos)
+FUZZY_CUTOFF = 80  # similarity (0–100, optimal string alignment: a swap of two letters is one edit) a misspelling
+# must reach to be read as a known word: one edit in five letters ('ofer' -> 'offer'), two in ten
+RARE_ZIPF = 3.0  # only words rarer than this in English (wordfreq Zipf scale, 0–8) are taken for misspellings
+COMMON_WORDS = 700  # the English words this common are never a topic of their own (wordfreq's top list)
+
+
+@lru_cache(maxsize=65536)
+def is_rare(word: str) -> bool:
+    """True when `word` is rare or unknown in English (Zipf frequency < RARE_ZIPF): 'appointmnets', 'junoir',
+    'locum'. Common words ('county', 'handling') are never 'corrected' to a near vocabulary word."""
+    from wordfreq import zipf_frequency  # loads its frequency table on first use
+
+    return zipf_frequency(word, "en") < RARE_ZIPF
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """The COMMON_WORDS most frequent English words (wordfreq): fillers, never a topic the bot must hold."""
+    from wordfreq import top_n_list
+
+    return frozenset(top_n_list("en", COMMON_WORDS))
 
 
 def phrase_problem(cls: str, phrase: str, value: str) -> str | None:
@@ -129,22 +151,26 @@ class Vocabulary:
         """Synonyms and spelling variants folded to one form ('postponed' -> 'rescheduled'), and misspelt
         content words corrected to the nearest known word ('appointmnets' -> 'appointments'): a word of at
         least FUZZY_MIN_LEN letters that is not known itself is replaced by the known word (vocabulary words
-        plus `extra_words`, e.g. names and aliases) it matches with a rapidfuzz ratio of FUZZY_CUTOFF or more."""
+        plus `extra_words`, e.g. names and aliases) it matches with a rapidfuzz OSA similarity of FUZZY_CUTOFF
+        or more,
+        provided the word is rare in English (`is_rare`)."""
         known = self.known_words | extra_words
         out = []
         for w in norm.split():
             w = self.synonyms.get(w, w)
-            if fuzzy and len(w) >= FUZZY_MIN_LEN and w.isalpha() and w not in known:
-                hit = process.extractOne(w, self._fuzzy_pool(known), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-                if hit:
-                    w = self.synonyms.get(hit[0], hit[0])
+            if fuzzy and len(w) >= FUZZY_MIN_LEN and w.isalpha() and w not in known and is_rare(w):
+                # (extract, not extractOne: its score_cutoff is mistranslated for normalised OSA in rapidfuzz 3)
+                hit = process.extract(w, self._fuzzy_pool(extra_words), scorer=OSA.normalized_similarity, limit=1)
+                if hit and hit[0][1] >= FUZZY_CUTOFF / 100 - 1e-9:
+                    w = self.synonyms.get(hit[0][0], hit[0][0])
             out.append(w)
         return " ".join(out)
 
-    def _fuzzy_pool(self, known: frozenset[str]) -> list[str]:
+    def _fuzzy_pool(self, extra_words: frozenset[str]) -> list[str]:
+        """The known words a misspelling may be corrected to (cached for the last `extra_words` set)."""
         pool = getattr(self, "_pool", None)
-        if pool is None or pool[0] is not known:
-            words = sorted(w for w in known if len(w) >= FUZZY_MIN_LEN - 1 and w.isalpha())
-            pool = (known, words)
+        if pool is None or pool[0] is not extra_words:
+            words = sorted(w for w in self.known_words | extra_words if len(w) >= FUZZY_MIN_LEN - 1 and w.isalpha())
+            pool = (extra_words, words)
             self._pool = pool
         return pool[1]
