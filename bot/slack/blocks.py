@@ -146,9 +146,10 @@ def distinct_labels(texts: list[str], limit: int = 75) -> list[str]:
     """Button labels of at most `limit` chars that stay different from each other: a label that would look like
     another once cut keeps its start and its end ('How many appointments … in April 2023?'), and a number if
     even that collides."""
-    labels = [trim(t, limit) for t in texts]
+    cut = [trim(t, limit) for t in texts]
+    labels = list(cut)
     for i, t in enumerate(texts):
-        if len(t) > limit and labels.count(labels[i]) > 1:
+        if len(t) > limit and cut.count(cut[i]) > 1:
             head = trim(t, limit // 2).rstrip("…")
             room = limit - len(head) - 3
             tail = t[-room:]
