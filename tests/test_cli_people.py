@@ -139,3 +139,23 @@ def test_gaps_shortens_a_long_question(tmp_path: Path, real_kb_path: Path) -> No
     out = run(_env(tmp_path, real_kb_path), "kb", "gaps").output
     line = out.splitlines()[0]
     assert len(line) <= 130 and line.endswith("…") and line.split("×", 1)[1].strip().startswith("why the strike")
+
+
+def test_make_clean_never_touches_the_state_database(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    repo = Path(__file__).resolve().parent.parent
+    shutil.copy(repo / "Makefile", tmp_path / "Makefile")
+    (tmp_path / "data").mkdir()
+    for name in ("knowledge.sqlite", "state.sqlite"):
+        (tmp_path / "data" / name).write_text("x")
+    env = {"PATH": "/usr/bin:/bin", "STRIKEBOT_KB": "data/state.sqlite"}  # even a mistyped STRIKEBOT_KB
+    subprocess.run(["make", "-s", "clean"], cwd=tmp_path, env=env, check=True)
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["state.sqlite"]
+    kept = subprocess.run(["make", "-s", "clean-state"], cwd=tmp_path, env=env, input="no\n", text=True,
+                          capture_output=True)
+    assert "Type yes" in kept.stdout and (tmp_path / "data" / "state.sqlite").exists()
+    subprocess.run(["make", "-s", "clean-state"], cwd=tmp_path, env=env, input="yes\n", text=True, check=True,
+                   capture_output=True)
+    assert not (tmp_path / "data" / "state.sqlite").exists()
