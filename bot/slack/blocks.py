@@ -97,14 +97,18 @@ def _value(data: dict) -> str:
 
 
 def source_line(sources: Iterable[Source], as_of: str | None = None) -> str:
-    """'Source: <url|title> — publisher, published · as of …' (escaped mrkdwn); at most 5 sources shown."""
+    """'Source: <url|title> — publisher, 17 April 2023 · as of …' (escaped mrkdwn, dates written out as in the
+    body); at most 5 sources shown; the as-of date is left out when it is the one source's own date."""
     sources = list(dict.fromkeys(sources))
-    parts = [f"{link(s.url, s.title)} — {escape(s.publisher)}, {escape(s.published)}"
+    parts = [f"{link(s.url, s.title)} — {escape(s.publisher)}, {escape(fmt_curated(s.published))}"
              for s in sources[:MAX_SOURCES_SHOWN]]
     if len(sources) > MAX_SOURCES_SHOWN:
         parts.append(f"and {len(sources) - MAX_SOURCES_SHOWN} more")
     text = ("Source: " if len(sources) == 1 else "Sources: ") + " · ".join(parts) if parts else "No source"
-    return text + (f" · as of {escape(fmt_curated(as_of))}" if as_of else "")
+    shown_as_of = fmt_curated(as_of) if as_of else ""
+    if shown_as_of and not (len(sources) == 1 and fmt_curated(sources[0].published) == shown_as_of):
+        text += f" · as of {escape(shown_as_of)}"  # not twice the same date
+    return text
 
 
 def _pointer(sources: list[Source]) -> str:
@@ -233,12 +237,12 @@ def answer_message(question: str, ans: Answer, *, share: dict | None = None,
 
 def detail_message(question: str, ans: Answer) -> Message:
     """What "More" shows: the answer's detail (every line after the headline) and all its sources."""
-    headline, detail = split_answer(ans)
+    _, detail = split_answer(ans)
     text = detail or "There is nothing more to add to that answer."
     blocks = [section(f"*More on:* {escape(trim(question, 200))}"), *_chunks(text.split("\n"), ans.sources)]
     if ans.sources:
         blocks.append(context(source_line(ans.sources, ans.as_of)))
-    return Message(_fallback(escape(headline), escape(text)), blocks[:MAX_BLOCKS])
+    return Message(_fallback(escape(f"More on: {trim(question, 200)}"), escape(text)), blocks[:MAX_BLOCKS])
 
 
 def quote_message(sentence: str | None, source: Source | None) -> Message:
@@ -304,11 +308,12 @@ def workings_message(d: Digest) -> Message:
     arithmetic, labelled as such) and every source behind them."""
     lines = d.detail or ["There are no per-strike figures to show for this total."]
     sources = d.detail_sources or d.sources
-    blocks = [section(f"*Workings: {escape(d.title[:1].lower() + d.title[1:])}*"), *_chunks(lines, sources)]
+    title = f"Workings: {d.title[:1].lower() + d.title[1:]}"
+    blocks = [section(f"*{escape(title)}*"), *_chunks(lines, sources)]
     if sources:
         blocks.append(context(source_line(sources, d.as_of)))
-    return Message(_fallback(escape(d.headline or d.title), *(escape(x) for x in lines[-1:]),
-                             escape(_plain_sources(sources))), blocks[:MAX_BLOCKS])
+    return Message(_fallback(escape(title), *(escape(x) for x in lines[-1:]), escape(_plain_sources(sources))),
+                   blocks[:MAX_BLOCKS])
 
 
 def chart_comment(title: str, sources: list[Source], as_of: str | None) -> str:
@@ -342,7 +347,7 @@ def help_blocks() -> list[dict]:
 
 def help_message() -> Message:
     """The help list for `/strikebot help`, `@strikebot help`, "help" in a DM (App Home shows the same)."""
-    plain = help_mod.INTRO + " " + " · ".join(u.partition("  ")[0] for u, _ in help_mod.slack_lines())
+    plain = "\n".join([help_mod.INTRO, *(f"{u.partition('  ')[0]}: {d}" for u, d in help_mod.slack_lines())])
     return Message(trim(escape(plain), FALLBACK_LIMIT), help_blocks())
 
 
