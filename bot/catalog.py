@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from bot.clock import PartialDate
+from bot.models import status_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,12 @@ class StrikeKey:
     end: PartialDate
     duration_hours: float | None
     status: str
-    known: datetime | None = None  # when its earliest curated source was out (see KnowledgeBase.known_from)
+    known: datetime | None = None  # when it became public: announced, else its earliest source (clock.public_from)
+    status_as_of: PartialDate | None = None  # when `status` was last confirmed (models.status_at)
+
+    def status_at(self, now: datetime) -> str:
+        """The status as known at `now` ('planned' until a later status was confirmed; see models.status_at)."""
+        return status_at(self.status, self.status_as_of, now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,16 +176,18 @@ def kb_check(source: Path) -> None:
 @kb.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def kb_stats(as_json: bool) -> None:
-    """Counts per table, newest as-of date and sources by publisher."""
+    """Counts per table, newest as-of date, curated-through date and sources by publisher."""
     k = open_kb(_settings())
     counts = k.counts()
     if as_json:
         click.echo(json.dumps({"tables": counts, "newest_as_of": k.newest_as_of_text(),
+                               "curated_through": k.curated_through_text(),
                                "sources_by_publisher": k.sources_by_publisher()}))
         return
     for t, n in counts.items():
         click.echo(f"{t:14} {n:6}")
     click.echo(f"newest as-of  {k.newest_as_of_text()}")
+    click.echo(f"curated to    {k.curated_through_text()}")
     click.echo("sources by publisher:")
     for pub, n in k.sources_by_publisher().items():
         click.echo(f"  {n:4}  {pub}")
@@ -309,11 +311,14 @@ def chat(now_text: str | None) -> None:
 @main.command("eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with scores and failures.")
+@click.option("--raise-floor", "floor_name", metavar="NAME",
+              help="Record these scores as set NAME's floor in tests/eval_floors.json where they beat it "
+                   "(the floors `make test` holds the engine to; they only ever rise).")
 @now_option
-def eval_cmd(file: Path, as_json: bool, now_text: str | None) -> None:
+def eval_cmd(file: Path, as_json: bool, floor_name: str | None, now_text: str | None) -> None:
     """Run an evaluation set (JSONL) and print the three scores and each failure. Exit status 1 when any answer
     is wrong (so a script or CI can stop on it), 2 when the file is not an evaluation set."""
-    from bot.evaluation import EvalFileError, run_eval
+    from bot.evaluation import EvalFileError, raised_floor, run_eval
 
     try:
         scores = run_eval(file, open_kb(_settings()), now=resolve_now(now_text) if now_text else None)
@@ -330,6 +335,14 @@ def eval_cmd(file: Path, as_json: bool, now_text: str | None) -> None:
     click.echo(f"answered correctly: {scores.answered_ok}/{scores.answerable} ({scores.answered_rate:.1%})")
     click.echo(f"declined correctly: {scores.declined_ok}/{scores.unanswerable} ({scores.declined_rate:.1%})")
     click.echo(f"wrong answers: {scores.wrong}")
+    if floor_name:
+        floors_path = Path(__file__).resolve().parent.parent / "tests" / "eval_floors.json"
+        floors = json.loads(floors_path.read_text()) if floors_path.exists() else {}
+        entry = floors.get(floor_name, {})
+        entry = {"file": entry.get("file", str(file)), "floor": raised_floor(scores, entry.get("floor"))}
+        floors[floor_name] = entry
+        floors_path.write_text(json.dumps(floors, indent=2) + "\n")
+        click.echo(f"floor for {floor_name}: {entry['floor']}")
     sys.exit(1 if scores.wrong else 0)
 
 

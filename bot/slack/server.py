@@ -49,7 +49,8 @@ def _handler_class(app: App, kb: KnowledgeBase) -> type[BaseHTTPRequestHandler]:
                 self._send(404, "Not Found", {"Content-Type": "text/plain; charset=utf-8"})
                 return
             try:
-                body = {"status": "ok", "newest_as_of": kb.newest_as_of_text()}
+                body = {"status": "ok", "newest_as_of": kb.newest_as_of_text(),
+                        "curated_through": kb.curated_through_text()}
                 status = 200
             except KnowledgeBaseMissing:
                 body, status = {"status": "no knowledge base"}, 503
