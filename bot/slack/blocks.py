@@ -1,5 +1,10 @@
 """Block Kit builders: small pure functions from core values (Answer, Digest …) to a `Message`.
 
+Headline first: every reply opens with one line that answers on its own (the key figure or date in bold, from
+`Answer.headline`/`emphasis` or `Digest.headline`/`bold`), then one compact sources line; the rest (an answer's
+`detail`, a total's workings) waits behind a button ("More", "Show workings"). Declines carry only their
+suggestions: no votes, no Share.
+
 Every message carries a plain-text fallback (`text`) beside its blocks. All text that came from a user or
 from curated files is escaped (bot.slack.text.escape), so nothing echoed can ping a channel. Slack's limits are
 kept here: section text <= 3,000 chars (trimmed with a pointer to the source), <= 50 blocks, <= 25 buttons,
