@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+from bot import answering
+from bot.models import Answer, Match
 from bot.slack import blocks
 
 
@@ -56,3 +58,22 @@ def test_more_and_copy_for_a_story_answer_privately(bot):
     assert quote["response_type"] == "ephemeral" and quote["replace_original"] is False
     assert "196,225 appointments were rescheduled" in quote["text"] and "11–15 April 2023" in quote["text"]
     assert bot.fake.of("chat.postMessage") == []
+
+
+def test_more_shows_the_detail_privately(bot, monkeypatch):
+    question = "How many appointments were rescheduled by the April 2023 junior doctors strike?"
+    reply = Answer("answered", "196,225 were rescheduled.\nAlso reported: 570 in community services.", 0.9,
+                   "impact_figure", Match("figure", "jd-apr23-acute", 95), headline="196,225 were rescheduled.",
+                   detail="Also reported: 570 in community services.", emphasis="196,225")
+    monkeypatch.setattr(answering, "answer", lambda q, kb, *, now: reply)
+    bot.mention(question)
+    (post,) = bot.fake.wait_for("chat.postMessage")
+    first = post.body["text"].split("\n", 1)[0]
+    buttons = {el["action_id"]: el for b in post.body["blocks"] if b["type"] == "actions" for el in b["elements"]}
+    assert blocks.MORE in buttons and blocks.SHARE not in buttons  # a thread reply is already public
+    bot.click(blocks.MORE, buttons[blocks.MORE]["value"], response="more", user="U0BOB")
+    more = _reply(bot, "more")
+    assert more["response_type"] == "ephemeral" and more["replace_original"] is False
+    assert more["text"].startswith("More on: ") and "570 in community services" in more["text"]
+    assert first == "196,225 were rescheduled." and "*196,225*" in post.body["blocks"][0]["text"]["text"]
+    assert bot.fake.of("chat.update") == []
