@@ -9,15 +9,43 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
 from bot.build import BuildError, build, check
-from bot.clock import DateParseError, parse_now
+from bot.clock import DateParseError, fmt_curated, parse_now
 from bot.config import DEFAULT_KNOWLEDGE_DIR, ConfigError, Settings, load_settings
 from bot.knowledge import KnowledgeBase, KnowledgeBaseMissing
+
+
+class CliError(Exception):
+    """An expected operational problem: `message` (one line naming it and what to do) and the exit `code`
+    (1 = bad input or a failed action, 2 = bad configuration or usage). The main group prints it without a
+    traceback (with -v it re-raises, for the traceback)."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+class StrikebotGroup(click.Group):
+    """The main group: turns CliError and unexpected database errors into one line and an exit status."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201
+        try:
+            return super().invoke(ctx)
+        except (CliError, sqlite3.DatabaseError) as exc:
+            if ctx.params.get("verbose"):
+                raise
+            if isinstance(exc, CliError):
+                click.echo(str(exc), err=True)
+                ctx.exit(exc.code)
+            click.echo(f"Database problem: {exc}. Check STRIKEBOT_KB and STRIKEBOT_STATE (run with -v for the "
+                       "details).", err=True)
+            ctx.exit(1)
 
 
 def _settings() -> Settings:
@@ -43,21 +71,59 @@ def resolve_now(now_text: str | None):  # noqa: ANN201
 
 
 def open_kb(settings: Settings, *, build_if_missing: bool = True) -> KnowledgeBase:
-    """Open the knowledge base; if there is none, build it from knowledge/ first (saying so on stderr)."""
+    """Open the knowledge base; if there is none, build it from knowledge/ first (saying so on stderr).
+    Raises CliError (exit 2) when the file is not a strikebot knowledge base (e.g. the state database)."""
     try:
-        return KnowledgeBase.open(settings.kb_path)
+        return _checked_kb(settings.kb_path)
     except KnowledgeBaseMissing:
         if not build_if_missing:
             click.echo(f"No knowledge base at {settings.kb_path}. Build it with: strikebot kb build", err=True)
             sys.exit(1)
     click.echo(f"No knowledge base at {settings.kb_path}; building it from {DEFAULT_KNOWLEDGE_DIR} …", err=True)
     _do_build(DEFAULT_KNOWLEDGE_DIR, settings.kb_path)
-    return KnowledgeBase.open(settings.kb_path)
+    return _checked_kb(settings.kb_path)
+
+
+def _checked_kb(path: Path) -> KnowledgeBase:
+    try:
+        kb = KnowledgeBase.open(path)
+        kb.organisations()  # a state database or any other SQLite file fails here, not mid-answer
+        return kb
+    except sqlite3.DatabaseError as exc:
+        raise CliError(f"{path} (STRIKEBOT_KB) is not a strikebot knowledge base ({exc}). Point STRIKEBOT_KB at "
+                       "the file `strikebot kb build` writes (default data/knowledge.sqlite), or run "
+                       "`strikebot kb build` to make one there.", 2) from exc
+
+
+def open_state(settings: Settings):  # noqa: ANN201 - StateStore (imported late: the reminders import it too)
+    """Open the runtime-state database (STRIKEBOT_STATE). Raises CliError when it is read-only or not a state
+    database, naming the file and what to do."""
+    from bot.state import StateStore
+
+    path = settings.state_path
+    try:
+        return StateStore(path)
+    except sqlite3.DatabaseError as exc:
+        if "readonly" in str(exc) or "unable to open" in str(exc):
+            raise CliError(f"The state database {path} (STRIKEBOT_STATE) cannot be opened for writing ({exc}). "
+                           "Make the file and its folder writable by the user running strikebot, or point "
+                           "STRIKEBOT_STATE at a writable copy.", 2) from exc
+        raise CliError(f"{path} (STRIKEBOT_STATE) is not a strikebot state database ({exc}). Point "
+                       "STRIKEBOT_STATE at the state file (default data/state.sqlite); never at the knowledge "
+                       "base.", 2) from exc
+    except OSError as exc:
+        raise CliError(f"Cannot create the state database {path} (STRIKEBOT_STATE): {exc.strerror or exc}. "
+                       "Choose a folder you can write to.", 2) from exc
 
 
 def _do_build(source: Path, out: Path) -> dict[str, int]:
     try:
         return build(source, out)
+    except OSError as exc:
+        blocker = next((p for p in Path(out).absolute().parents if p.exists() and not p.is_dir()), None)
+        why = f"{blocker} is a file, not a folder" if blocker else f"{exc.strerror or exc} in {Path(out).parent}"
+        raise CliError(f"Cannot write the knowledge base to {out}: {why}. Choose an --out (or STRIKEBOT_KB) in a "
+                       "folder you can write to; the existing knowledge base was left as it was.", 2) from exc
     except BuildError as exc:
         click.echo("\n".join(exc.problems), err=True)
         click.echo(f"Build failed: {len(exc.problems)} problem(s); the existing knowledge base was left as it was.",
@@ -65,8 +131,8 @@ def _do_build(source: Path, out: Path) -> dict[str, int]:
         sys.exit(1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", is_flag=True, help="Log debug detail to stderr.")
+@click.group(cls=StrikebotGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail to stderr (and show tracebacks).")
 def main(verbose: bool) -> None:
     """strikebot: sourced answers about NHS industrial action, in Slack and on the command line."""
     from dotenv import load_dotenv
@@ -130,17 +196,80 @@ def kb_stats(as_json: bool) -> None:
 @main.command()
 @click.argument("question", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (status, text, confidence, …).")
+@click.option("--quote", is_flag=True, help="Print one sentence with attribution, ready to quote in a story.")
 @now_option
-def ask(question: tuple[str, ...], as_json: bool, now_text: str | None) -> None:
-    """Answer one QUESTION and print the reply."""
+def ask(question: tuple[str, ...], as_json: bool, quote: bool, now_text: str | None) -> None:
+    """Answer one QUESTION and print the reply (exit 1 with --quote when there is nothing to quote)."""
     from bot.answering import answer
 
     now = resolve_now(now_text)
-    reply = answer(" ".join(question), open_kb(_settings()), now=now)
+    text = " ".join(question)
+    quick = None if as_json else small_talk_text(text)
+    if quick:
+        click.echo(quick)
+        return
+    kb_ = open_kb(_settings())
+    reply = answer(text, kb_, now=now)
+    if quote:
+        from bot.quoting import quote_for
+
+        q = quote_for(reply, kb_, now)
+        if q is None:
+            raise CliError("Nothing to quote: that answer has no single figure, date or result"
+                           + (" (I could not answer it)" if reply.status == "no_answer" else "")
+                           + ". Ask about one strike, ballot or figure.", 1)
+        if as_json:
+            click.echo(json.dumps({"quote": q.text, "source": {"url": q.source.url, "title": q.source.title,
+                                   "publisher": q.source.publisher, "published": q.source.published}},
+                                  ensure_ascii=False))
+        else:
+            click.echo(f"{q.text}\nSource: {q.source.title} ({q.source.publisher}, "
+                       f"{fmt_curated(q.source.published)}) {q.source.url}")
+        return
     if as_json:
         click.echo(json.dumps(reply.to_json(), ensure_ascii=False))
     else:
         click.echo(render_console(reply))
+
+
+def small_talk_text(text: str) -> str | None:
+    """The console's reply to a greeting, thanks or 'help' (bot.smalltalk), else None."""
+    from bot import help as help_mod
+    from bot.smalltalk import REPLIES, small_talk
+
+    kind = small_talk(text)
+    if kind == "help":
+        return help_mod.cli_text()
+    return REPLIES[kind] if kind else None
+
+
+@main.command("help")
+def help_cmd() -> None:
+    """What strikebot can do, on the command line and in Slack (the same list as `/strikebot help`)."""
+    from bot import help as help_mod
+
+    click.echo(help_mod.cli_text())
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["totals", "strikes"]))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PNG file to write.")
+@now_option
+def chart(kind: str, out: Path, now_text: str | None) -> None:
+    """Draw a PNG chart: `totals` (the curated running totals over time, each strike marked) or `strikes`
+    (appointments rescheduled per strike), as the bot could have at --now."""
+    from bot import charts
+
+    now = resolve_now(now_text)
+    data = charts.chart_data(kind, open_kb(_settings()), now)
+    image = charts.png(charts.draw(data))
+    try:
+        out.write_bytes(image)
+    except OSError as exc:
+        raise CliError(f"Cannot write {out}: {exc.strerror or exc}. Choose an --out you can write to.", 2) from exc
+    srcs = "; ".join(f"{s.publisher} ({fmt_curated(s.published)})" for s in data.sources)
+    click.echo(f"Wrote {out} ({charts.WIDTH_PX}×{charts.HEIGHT_PX}): {data.title}, {len(data.points)} values"
+               + (f", as of {fmt_curated(data.as_of)}" if data.as_of else "") + (f". Sources: {srcs}" if srcs else ""))
 
 
 def render_console(reply) -> str:  # noqa: ANN001
@@ -170,6 +299,10 @@ def chat(now_text: str | None) -> None:
         if line.strip().lower() in ("quit", "exit", "bye"):
             return
         if not line.strip():
+            continue
+        quick = small_talk_text(line)
+        if quick:
+            click.echo("bot> " + quick.replace("\n", "\n     ") + "\n")
             continue
         now = resolve_now(now_text)
         click.echo("bot> " + render_console(answer(line, k, now=now)).replace("\n", "\n     ") + "\n")

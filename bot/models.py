@@ -243,6 +243,10 @@ class Answer:
     facts: list[Fact] = field(default_factory=list)
     as_of: str | None = None
     body: str = ""  # `text` without its 'Source(s): …' lines, for Slack, which lists sources in a context block
+    # Headline first (issue 12): the engine may set these; renderers fall back to the first line of `body`.
+    headline: str = ""  # one line, <= ~200 chars, answering on its own (figure or date, what it covers, as of)
+    detail: str = ""  # the rest (other settings, variants, earlier strikes), shown behind "More"
+    emphasis: str = ""  # the substring of `headline` to show in bold (the key figure or date), '' = none
 
     def to_json(self) -> dict:
         """The `strikebot ask --json` shape (see issue: answering engine)."""
