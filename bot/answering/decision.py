@@ -10,6 +10,7 @@ from bot.answering.faqs import handle_faq
 from bot.answering.figures import handle_comparison, handle_cost, handle_impact
 from bot.answering.offers import handle_offers
 from bot.answering.result import Result
+from bot.answering.selection import carries
 from bot.answering.statements import handle_statements
 from bot.answering.strikes import handle_strikes
 from bot.answering.totals import handle_cumulative
@@ -87,7 +88,12 @@ def _contract(kb: KnowledgeBase, u: Understanding, r: Result | None) -> Result |
     a person or union, 'why' a reason), else it is no reply at all and the question is declined. A compound
     question's other interrogatives that the reply cannot give are named in a note, never answered with a
     neighbouring fact."""
-    if r is None or not u.answer_types:
+    if r is None:
+        return r
+    shown = [f for f in r.facts[:1] + r.cited]  # the headline fact, and any it is shown beside
+    if r.facts and any(not any(carries(kb, f, p) for f in shown) for p in u.places):
+        return None  # a named place no fact shown carries: never the national figure in its place
+    if not u.answer_types:
         return r
     given = gives(kb, r)
     if u.answer_type not in given and not (r.intent == "faq" and u.answer_type in u.weak_types):
@@ -156,6 +162,8 @@ def _out_of_scope(u: Understanding, kb: KnowledgeBase, now: datetime) -> str | N
     start = coverage_start(kb)
     if start is not None and now < start:
         return C.before_coverage(kb, start, now)  # 'why are junior doctors striking?' in 2016 is another dispute
+    if u.has("off_topic"):
+        return C.out_of_scope(kb)
     if u.unknown_words:
         return C.unknown_topic(kb, u.unknown_words)  # 'locum', 'the waiting list': nothing curated is about it
     first, last = C.coverage_years(kb)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.answering.time import _windows
-from bot.answering.understanding import Understanding
+from bot.answering.understanding import Understanding, text_form
 from bot.catalog import StrikeKey, known_by
 from bot.knowledge import KnowledgeBase
 from bot.matching import normalised, similarities
@@ -32,6 +32,16 @@ def _load(kb: KnowledgeBase, kind: str, keys: list) -> list:
     """The full records (summaries, sources) of the chosen keys, in the same order."""
     return kb.get_many(kind, [k.id for k in keys])
 
+
+
+TEXT_FIELDS = ("area", "subject", "summary", "scope", "paraphrase", "answer", "question", "speaker", "role")
+
+
+def carries(kb: KnowledgeBase, fact: object, phrase: str) -> bool:
+    """True when a fact's own curated text (area, subject, summary, scope, paraphrase …) names `phrase` (in
+    matching form): a question about York is answered only by a fact that says York."""
+    text = " ".join(str(getattr(fact, f, "") or "") for f in TEXT_FIELDS)
+    return f" {phrase} " in f" {text_form(kb, text)} "
 
 
 def _rank_by_text(u: Understanding, facts: list, text_of) -> list[tuple[float, object]]:  # noqa: ANN001

@@ -46,6 +46,9 @@ class Understanding:
     weak_types: frozenset[str] = frozenset()  # of those, the ones only hinted at ('said', 'result', 'what is')
     tense: str = ""  # 'past', 'present' or 'future': the first tense word of the question ('' = none)
     unknown_words: list[str] = field(default_factory=list)  # rare words no curated text holds ('locum')
+    places: list[str] = field(default_factory=list)  # places named ('york'): the facts shown must name them
+    months: list[int] = field(default_factory=list)  # every month named, in order ('march vs april' -> [3, 4])
+    strike_days_len: int | None = None  # 'the five-day strike' -> 5
     ballot_field: str = ""  # what of a ballot is asked: turnout, votes, opens, closes, mandate_expires ('' = result)
 
     @property
@@ -163,9 +166,12 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
         if word in MONTHS and not (word == "may" and not re.search(r"\bmay (19|20)\d\d\b|\bin may\b|\d may\b", norm)):
             u.month = MONTHS[word]
             break
+    u.months = list(dict.fromkeys(MONTHS[w] for w in norm.split() if w in MONTHS and w != "may"))
     if u.month:
         u.days = [int(d) for d in re.findall(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b(?= (?:and |to |- )?(?:[0-3]?\d )?"
                                              r"(?:" + "|".join(k for k in MONTHS) + r")\b)", norm)]
+    if not u.month and now is not None:
+        _bare_day(u, now)  # 'the strike on the 28th': the 28th nearest now in the tense asked
     if u.has("most_recent"):
         u.order = "latest"  # "the most recent strike" is the latest one, not the one with the most of anything
     else:
@@ -175,6 +181,11 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
         u.nth = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}[nth.group(1)]
     if now is not None:
         _relative_dates(u, now)
+        _named_period(u, vocab, now)
+    u.places = [p for _pos, p in vocab.values_in("place_names", norm)]
+    n_days = re.search(r"\b(\d|one|two|three|four|five|six|seven|eight|nine|ten) day (?:\w+ ){0,3}?(?:strike|walkout)", norm)
+    if n_days:
+        u.strike_days_len = int(n_days.group(1)) if n_days.group(1).isdigit() else WORD_NUMBERS[n_days.group(1)]
     if u.has("this_week"):
         u.this_week = True
         u.order = u.order or "next"
@@ -193,6 +204,64 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
     u.faq_like = u.has("faq_like") or (u.has("starts_will") and not u.has("will_there")) or (
         u.has("kind_faq") and not u.has("not_faq_like"))
     return u
+
+
+WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10}
+
+
+def _bare_day(u: Understanding, now: datetime) -> None:
+    """'on the 28th' with no month: the 28th of this month, or of the next (future or present tense) or the last
+    (past tense) month when this month's has gone by or is still to come."""
+    m = re.search(r"\b(?:the )?([0-3]?\d)(?:st|nd|rd|th)\b", u.norm)
+    if not m or not 1 <= int(m.group(1)) <= 31:
+        return
+    day = int(m.group(1))
+    local = now.astimezone(LONDON)
+    index = local.year * 12 + local.month - 1
+    if u.tense == "past" and day > local.day:
+        index -= 1
+    elif u.tense != "past" and day < local.day:
+        index += 1
+    u.years, u.month, u.days = {index // 12}, index % 12 + 1, [day]
+
+
+def _named_period(u: Understanding, vocab: Vocabulary, now: datetime) -> None:
+    """'over Christmas', 'last summer', 'Easter 2023': the period's span (knowledge/vocabulary.csv class
+    `period`, 'MM-DD..MM-DD', crossing the new year where the end is before the start). The year is the one
+    named; else 'last' = the latest that has ended, 'next' = the next to begin, and otherwise the one under way
+    or, in the past tense, the latest begun, or the next to begin."""
+    if u.has("not_period") or u.month:
+        return
+    found = vocab.values_in("period", u.norm)
+    if not found:
+        return
+    pos, spec = found[0]
+    (m1, d1), (m2, d2) = (tuple(int(x) for x in part.split("-")) for part in spec.split(".."))
+    before = u.norm[:pos].split()[-1:] or [""]
+
+    def span(year: int) -> tuple[datetime, datetime]:
+        start = datetime(year, m1, d1, tzinfo=LONDON)
+        end = datetime(year + ((m2, d2) < (m1, d1)), m2, d2, 23, 59, 59, tzinfo=LONDON)
+        return start.astimezone(UTC), end.astimezone(UTC)
+
+    local_year = now.astimezone(LONDON).year
+    candidates = [span(y) for y in range(local_year - 2, local_year + 2)]
+    if u.years:
+        chosen = span(min(u.years))
+    elif before[0] in ("last", "previous"):
+        chosen = max((c for c in candidates if c[1] < now), key=lambda c: c[0])
+    elif before[0] in ("next", "coming"):
+        chosen = min((c for c in candidates if c[0] > now), key=lambda c: c[0])
+    else:
+        current = [c for c in candidates if c[0] <= now <= c[1]]
+        begun = [c for c in candidates if c[0] <= now]
+        ahead = [c for c in candidates if c[0] > now]
+        chosen = current[0] if current else (max(begun, key=lambda c: c[0]) if u.tense == "past" else
+                                             min(ahead, key=lambda c: c[0]))
+    if before[0] in ("last", "previous", "next", "coming", "this") and u.order in ("last", "next", "latest"):
+        u.order = None  # 'last summer' names a period, not the last strike
+    u.span, u.years = chosen, set()
 
 
 def _relative_dates(u: Understanding, now: datetime) -> None:

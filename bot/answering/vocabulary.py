@@ -28,8 +28,8 @@ ANSWER_TYPES = ("date", "duration", "count", "percentage", "who", "quote", "why"
 # The modules of bot/answering/ that answer a kind of question (knowledge/question_kinds.csv `handler`).
 HANDLER_MODULES = ("strikes", "ballots", "offers", "figures", "totals", "statements", "faqs")
 CLASSES: dict[str, bool] = {
-    "synonym": True, "order": True, "tense": True, "setting": True, "asks": True, "period": True, "fuzzy_word": False,
-    "filler": False, "place": False,
+    "synonym": True, "order": True, "tense": True, "not_period": False, "place_cue": False, "off_topic": False, "setting": True, "asks": True, "period": True, "fuzzy_word": False,
+    "filler": False, "place_names": True,
     "kind_ballot": False, "kind_deadline": False, "kind_offer": False, "kind_figure": False,
     "kind_cumulative": False, "kind_strike": False, "kind_statement": False, "kind_faq": False,
     "domain": False, "off_sector": False, "personal": False, "numeric": False, "medical": False,
