@@ -575,6 +575,16 @@ def part_not_known(types: list[str]) -> str:
     return f"I hold no sourced answer to the {parts} part of your question."
 
 
+def months_not_known(months: list[int]) -> str:
+    """One line naming the months of a compound question the reply has no fact for."""
+    from bot.matching import MONTHS
+
+    names: dict[int, str] = {}
+    for m, i in MONTHS.items():  # full names come first
+        names.setdefault(i, m.capitalize())
+    return "I hold no sourced answer for " + " or ".join(names.get(m, str(m)) for m in months) + "."
+
+
 def before_coverage(kb: KnowledgeBase, start: datetime, now: datetime) -> str:
     """Decline for a moment before the knowledge base's coverage begins."""
     return (f"My knowledge base starts with the NHS disputes of {start.astimezone(LONDON).year}; I hold nothing "

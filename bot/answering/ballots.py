@@ -31,7 +31,8 @@ FIELD = {"turnout": "turnout_pct", "votes": "votes_cast", "mandate_expires": "ma
 def _opening(kb: KnowledgeBase, u: Understanding, ballots: list[BallotKey], now: datetime) -> Result | None:
     """'When does the ballot open?': ballots opening after `now` (or open now), by their opening date; a
     question about a ballot with no curated opening date is declined, never answered with its close."""
-    upcoming = [b for b in ballots if b.opens and (b.opens.first > now or (b.closes and b.closes.last >= now))]
+    upcoming = [b for b in ballots if b.opens and (b.opens.first > now or (
+        u.tense != "future" and b.closes and b.closes.last >= now))]  # 'when will it open': not one already open
     if not upcoming:
         return None
     chosen = _load(kb, "ballot", upcoming[:2])
@@ -54,7 +55,7 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
         return None  # a vote on an offer is never answered with a strike ballot, nor the other way round
     if u.ballot_field == "opens":
         return _opening(kb, u, ballots, now)
-    if u.intent == "ballot_deadline" or u.order == "next":
+    if u.intent == "ballot_deadline" or u.order == "next" or (u.answer_type == "date" and u.tense == "future"):
         open_now = [b for b in ballots if b.closes and b.closes.last >= now]
         if open_now:
             chosen = _load(kb, "ballot", open_now[:3])

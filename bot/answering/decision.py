@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot import composing as C
@@ -57,7 +58,7 @@ def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
     declined = _out_of_scope(u, kb, now)
     if declined:
         return _no_answer(kb, u, declined, now)
-    result = _contract(kb, u, _best(kb, u, now))
+    result = _contract(kb, u, _compound(kb, u, now) or _best(kb, u, now))
     if result is None or result.score < MIN_SCORE or result.score - result.runner_up < MIN_MARGIN:
         return _no_answer(kb, u, C.not_confident(kb), now)
     if not result.facts:
@@ -103,6 +104,28 @@ def _contract(kb: KnowledgeBase, u: Understanding, r: Result | None) -> Result |
     if missing:
         r.note = "\n" + C.part_not_known(missing)
     return r
+
+
+PER_MONTH = ("impact_figure", "staff_absent", "strike_dates", "cost", "ballot_result", "pay_offer")
+
+
+def _compound(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """A question naming two or more months ('March vs April', 'in March and in April') is answered part by
+    part: each month through the same handler, the parts side by side; a month with no answer is named as
+    such, never filled with another month's fact. None when the question is not of that shape."""
+    if len(u.months) < 2 or u.intent not in PER_MONTH or u.days:
+        return None
+    parts = [(m, _best(kb, replace(u, month=m, months=[m]), now)) for m in u.months]
+    found = [(m, r) for m, r in parts if r is not None and r.facts and r.score >= MIN_SCORE]
+    if not found:
+        return None
+    texts = [C.without_sources(r.text) for _m, r in found]
+    missing = [m for m, r in parts if (m, r) not in found]
+    note = "\n" + C.months_not_known(missing) if missing else ""
+    facts = [f for _m, r in found for f in r.facts]
+    cited = [f for _m, r in found for f in r.cited]
+    text = "\n".join(texts) + note + C.sources_block(facts + cited, now)
+    return Result(found[0][1].intent, facts, min(r.score for _m, r in found), text, cited=cited)
 
 
 def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:

@@ -6,22 +6,23 @@ from datetime import datetime
 
 from bot import composing as C
 from bot.answering.result import Result
-from bot.answering.understanding import Understanding, alias_index, reason_or_place, text_form
+from bot.answering.understanding import Understanding, alias_index, nations_in, reason_or_place, text_form
 from bot.knowledge import KnowledgeBase
 from bot.matching import similarity, stem_text
 
 
-def _faq_entities(kb: KnowledgeBase) -> dict[str, list[tuple[str, set[str], str]]]:
-    """FAQ id -> [(phrasing in matching form, its union/group ids, 'why'/'where'/'' asked)] (cached)."""
+def _faq_entities(kb: KnowledgeBase) -> dict[str, list[tuple[str, set[str], str, set[str]]]]:
+    """FAQ id -> [(phrasing in matching form, its union/group ids, 'why'/'where'/'' asked, nations named)]
+    (cached)."""
 
-    def load() -> dict[str, list[tuple[str, set[str], str]]]:
+    def load() -> dict[str, list[tuple[str, set[str], str, set[str]]]]:
         idx = alias_index(kb)
-        out: dict[str, list[tuple[str, set[str], str]]] = {}
+        out: dict[str, list[tuple[str, set[str], str, set[str]]]] = {}
         for q in kb.all("faq"):
             for p in (q.question, *q.phrasings):
                 n = text_form(kb, p)
                 ents = {a.entity_id for a in idx.find(stem_text(n)) if a.covered}  # who struck, not GPs
-                out.setdefault(q.id, []).append((stem_text(n), ents, reason_or_place(kb, n)))
+                out.setdefault(q.id, []).append((stem_text(n), ents, reason_or_place(kb, n), nations_in(n)))
         return out
 
     return kb.cached("faq_entities", load)
@@ -37,13 +38,14 @@ def handle_faq(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | N
     asked = u.unions | u.groups
     kind = u.reason_or_place
     asked_text = stem_text(u.norm)  # 'appointments' and 'appointment' are one word here
+    elsewhere = u.nations - {"england"}  # FAQs are about England unless a phrasing names the nation asked
     scored = []
     for fid, phrasings in _faq_entities(kb).items():
         if u.answer_type and u.answer_type not in u.weak_types and faqs[fid].answers and \
                 u.answer_type not in faqs[fid].answers:
             continue  # this FAQ gives another kind of answer than the one asked
-        sims = [similarity(asked_text, p) for p, ents, rp in phrasings
-                if not (asked and ents and not (asked & ents)) and rp == kind]
+        sims = [similarity(asked_text, p) for p, ents, rp, nations in phrasings
+                if not (asked and ents and not (asked & ents)) and rp == kind and not (elsewhere - nations)]
         if sims:
             scored.append((max(sims) / 100, faqs[fid]))
     if not scored:

@@ -25,6 +25,8 @@ def _strikes(kb: KnowledgeBase, u: Understanding, now: datetime, *, check_known:
     # the catalog matched unions, groups and windows exactly (every named kind must overlap); nations here
     if u.nations:
         keys = [s for s in keys if u.nations & set(s.nations)]
+    if u.strike_days_len:  # 'the five-day strike': the strikes that ran that many days (a part-day rounds up)
+        keys = [s for s in keys if s.duration_hours and -(-s.duration_hours // 24) == u.strike_days_len]
     return [s for s in keys if known_by(s, now)] if check_known else keys
 
 

@@ -96,6 +96,12 @@ def _unknown_words(kb: KnowledgeBase, vocab: Vocabulary, names: frozenset[str], 
     return out
 
 
+def nations_in(norm: str) -> set[str]:
+    """The nations a text (in matching form) names: 'wales', 'welsh' -> {'wales'}."""
+    padded = f" {norm} "
+    return {v for k, v in NATIONS.items() if f" {k} " in padded}
+
+
 def reason_or_place(kb: KnowledgeBase, norm: str) -> str:
     """'why' or 'where' when a text (in matching form) asks for a reason or a place, else '': an answer of one
     kind never answers the other ('Where have nurses voted to strike?' is not 'Why did nurses strike?')."""
@@ -159,8 +165,7 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
             (u.unions if org.kind == "union" else u.bodies).add(a.entity_id)
         else:
             u.groups.add(a.entity_id)
-    padded = f" {norm} "
-    u.nations = {v for k, v in NATIONS.items() if f" {k} " in padded}
+    u.nations = nations_in(norm)
     u.years = {int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", norm)}
     for word in norm.split():
         if word in MONTHS and not (word == "may" and not re.search(r"\bmay (19|20)\d\d\b|\bin may\b|\d may\b", norm)):
