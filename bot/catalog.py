@@ -92,6 +92,8 @@ class StatementKey:
     date: PartialDate
     paraphrase: str
     known: datetime | None = None
+    strike_id: str = ""  # the strike the statement is about, if any
+    role: str = ""
 
 
 K = TypeVar("K")
@@ -133,6 +135,13 @@ class Catalog(Generic[K]):
 
     def __len__(self) -> int:
         return len(self.items) + len(self.undated)
+
+    def by_id(self, key_id: str) -> K | None:
+        """The key whose `id` is `key_id` (None when there is none); the index is built on first use."""
+        index = getattr(self, "_by_id", None)
+        if index is None:
+            index = self._by_id = {getattr(k, "id", None): k for k in [*self.items, *self.undated]}
+        return index.get(key_id)
 
     def _at(self, i: int) -> K:
         return self.items[i] if i < len(self.items) else self.undated[i - len(self.items)]

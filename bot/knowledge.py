@@ -314,9 +314,10 @@ class KnowledgeBase:
                        lambda k: [f"{sid}|{k.metric}" for sid in k.strike_ids])
 
     def _statement_catalog(self) -> Catalog[StatementKey]:
-        keys = (StatementKey(r[0], r[1], r[2] or "", parse_partial(r[3]), r[4], self.known_from(r[5]))
-                for r in self._conn().execute("SELECT id, speaker, organisation, date_text, paraphrase, source_id "
-                                              "FROM statements"))
+        keys = (StatementKey(r[0], r[1], r[2] or "", parse_partial(r[3]), r[4], self.known_from(r[5]), r[6] or "",
+                             r[7] or "")
+                for r in self._conn().execute("SELECT id, speaker, organisation, date_text, paraphrase, source_id, "
+                                              "strike_id, role FROM statements"))
         return Catalog(keys, lambda k: (k.date.first, k.date.last),
                        lambda k: (f"s:{k.speaker}", *((f"u:{k.organisation}",) if k.organisation else ())))
 

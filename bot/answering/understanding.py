@@ -36,6 +36,7 @@ class Understanding:
     threshold: float | None = None
     this_week: bool = False
     speaker_hits: list[str] = field(default_factory=list)
+    role_hits: list[str] = field(default_factory=list)  # speakers whose role the question names ('medical director')
     faq_like: bool = False
     span: tuple[datetime, datetime] | None = None  # a relative week ('last week'), UTC
     nth: int | None = None  # "the second strike" -> 2
@@ -145,6 +146,34 @@ def speakers(kb: KnowledgeBase) -> dict[str, set[str]]:
     return kb.cached("speakers", load)
 
 
+def roles(kb: KnowledgeBase) -> list[tuple[frozenset[str], frozenset[str], str]]:
+    """Each statement speaker's role as (title words that must all be asked, the rest of the role's words,
+    speaker), stemmed: 'Chair, BMA resident doctors committee' -> ({chair}, {bma, resident, doctor,
+    committee}). A title of three or more words needs only its last two ('medical director'). Cached."""
+
+    def load() -> list[tuple[frozenset[str], frozenset[str], str]]:
+        out = []
+        for st in kb.catalog("statement").items:
+            title, _, rest = st.role.partition(",")
+            words = stem_text(text_form(kb, title)).split()
+            key = frozenset(words[-2:] if len(words) > 2 else words)
+            extra = frozenset(stem_text(text_form(kb, rest)).split()) - {"the", "of", "and"}
+            if key:
+                out.append((key, extra, st.speaker))
+        return out
+
+    return kb.cached("roles", load)
+
+
+def _role_hits(kb: KnowledgeBase, norm: str) -> list[str]:
+    """Speakers whose role the question names: every title word, and at least half the words of the body
+    ('who chairs the BMA resident doctors committee', 'the NHS England medical director')."""
+    asked = set(stem_text(norm).split())
+    hits = {speaker for key, extra, speaker in roles(kb)
+            if key <= asked and (not extra or 2 * len(extra & asked) >= len(extra))}
+    return sorted(hits)
+
+
 def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) -> Understanding:
     """Normalise `question` and spot its intent and entities (unions, staff groups, nations, dates, order).
     With `now` (aware), relative dates are resolved in Europe/London: last/this/next month or year, and
@@ -199,9 +228,10 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
     u.threshold = max(big) if big else None
     names = speakers(kb)
     u.speaker_hits = sorted({s for w in norm.split() for s in names.get(w, ())})
+    u.role_hits = _role_hits(kb, norm)
+    u.answer_types, u.weak_types = _answer_types(vocab, norm)
     u.intent = _intent(u)
     u.reason_or_place = reason_or_place(kb, norm)
-    u.answer_types, u.weak_types = _answer_types(vocab, norm)
     u.ballot_field = _ballot_field(u)
     u.tense = vocab.first_value("tense", norm) or ""
     u.percents = [float(x) for x in re.findall(r"\b(\d+(?:\.\d+)?) percent\b", norm)]
@@ -341,6 +371,10 @@ def _intent(u: Understanding) -> str:
         return "empty"
     if u.speaker_hits and (_has("statement", t) or re.search(r"\bwho is\b", t)):
         return "statement"
+    if u.role_hits and u.answer_type in ("who", "quote"):
+        return "statement"  # 'who chairs the committee?', 'what did the medical director say?'
+    if u.answer_type == "quote" and (u.unions or u.bodies):
+        return "statement"  # 'what did the Society of Radiographers say about the offer?'
     if _has("ballot", t):
         if _has("deadline", t) and re.search(r"\bwhen\b|\bdeadline\b|\buntil\b|\bhow long\b|\bdays\b", t):
             return "ballot_deadline"
