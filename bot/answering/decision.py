@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -58,7 +59,7 @@ def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
     declined = _out_of_scope(u, kb, now)
     if declined:
         return _no_answer(kb, u, declined, now)
-    result = _contract(kb, u, _compound(kb, u, now) or _best(kb, u, now))
+    result = _compound(kb, u, now) or _best(kb, u, now)
     if result is None or result.score < MIN_SCORE or result.score - result.runner_up < MIN_MARGIN:
         return _no_answer(kb, u, C.not_confident(kb), now)
     if not result.facts:
@@ -115,7 +116,7 @@ def _compound(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | No
     such, never filled with another month's fact. None when the question is not of that shape."""
     if len(u.months) < 2 or u.intent not in PER_MONTH or u.days:
         return None
-    parts = [(m, _best(kb, replace(u, month=m, months=[m]), now)) for m in u.months]
+    parts = [(m, _best(kb, replace(u, month=m, months=[m]), now)) for m in u.months]  # each part under contract
     found = [(m, r) for m, r in parts if r is not None and r.facts and r.score >= MIN_SCORE]
     if not found:
         return None
@@ -151,6 +152,12 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
         h = HANDLERS.get(u.intent)
         return h(kb, u, now) if h is not None and u.intent != "faq" else None
 
+    def fits(make: Callable[[], Result | None]) -> Callable[[], Result | None]:
+        return lambda: _contract(kb, u, make())  # a candidate counts only if it gives the kind of answer asked
+
+    faq, structured = fits(faq), fits(structured)
+    if u.answer_type == "advice":
+        return faq()  # 'will my op be cancelled next week?': advice from an FAQ, or none; never a figure
     numeric = u.has("numeric")
     if not numeric and not u.has_when():
         near_verbatim = faq()

@@ -36,7 +36,8 @@ def _figures_for(kb: KnowledgeBase, strikes: list[StrikeKey], metric: str | tupl
 def _figure_fits(f: FigureKey, metrics: tuple[str, ...], now: datetime, u: Understanding) -> bool:
     return (f.metric in metrics and not f.cumulative and f.as_of.first <= now and known_by(f, now)
             and not (u.setting and f.setting != u.setting)
-            and not (f.area.lower() != "england" and f.area.lower() not in u.norm))
+            and (f.area.lower() in ("england", *u.places) or f.area.lower() in u.norm
+                 or any(p in f.area.lower() for p in u.places)))  # a local figure only when its place is asked
 
 
 def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
@@ -71,6 +72,8 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
             return Result("impact_figure", _load(kb, "strike", pick), 0.8, C.no_figure_yet(kb, pick[0], now))
         strikes = pick
     found = _figures_for(kb, strikes, metric, now, u)
+    if u.places:  # 'at York hospital': only a figure for that place, never the national one
+        found = [f for f in found if any(p in f.area.lower() for p in u.places)]
     area = C.asked_area(u, [f.area for f in found])
     keys = sorted(found, key=lambda f: C.figure_rank(f, area))
     figs = _load(kb, "figure", keys[:MAX_FIGURES])

@@ -54,7 +54,7 @@ def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime,
                     week.append(s)
             return week, "this_week"
         ahead = [s for s in running if held(s) and s.end.last >= now]
-        if u.order != "next" and (u.has("plural_strikes") or u.answer_type == "who"):
+        if u.has("plural_strikes") or u.answer_type == "who":
             return ahead[:MAX_STRIKES], "upcoming"  # 'who is striking', 'when are the strikes': all those ahead
         return ahead[:1], "next"
     return [s for s in strikes if held(s)], "all"

@@ -318,6 +318,12 @@ def _relative_dates(u: Understanding, now: datetime) -> None:
         u.span = (start.astimezone(UTC), (start + timedelta(days=7) - timedelta(microseconds=1)).astimezone(UTC))
 
 
+def answer_types(kb: KnowledgeBase, norm: str) -> tuple[list[str], frozenset[str]]:
+    """The kinds of answer a text in matching form asks for (see `_answer_types`), with the knowledge base's
+    vocabulary: used for curated FAQ phrasings as well as questions."""
+    return _answer_types(vocabulary(kb), norm)
+
+
 def _answer_types(vocab: Vocabulary, norm: str) -> tuple[list[str], frozenset[str]]:
     """The kinds of answer a question asks for, from its `asks` phrases, in the order asked: interrogatives
     ('when', 'how many', 'why' …) and hints ('said', 'result': `type:hint`), the first of which decides; then
@@ -349,7 +355,8 @@ def _ballot_field(u: Understanding) -> str:
 
 
 HOW_MANY_COUNTED = re.compile(
-    r"\bhow many (?:(?:\w+ ){0,3}(?:appointments?|appts?|operations?|procedures?|outpatient\w*|inpatient\w*)\b|"
+    r"\bhow many (?:(?:\w+ ){0,3}(?:appointments?|appts?|operations?|procedures?|outpatient\w*|inpatient\w*|"
+    r"reschedul\w*|cancel\w*|postpon\w*|moved)\b|"
     r"(?:were|was|have|has|had|did|got|are|is|will)\b)")
 
 

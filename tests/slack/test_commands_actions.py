@@ -17,9 +17,8 @@ SUGGESTION = "How many appointments were rescheduled in the junior doctors strik
 
 
 def _reply(bot, name: str = "cmd") -> dict:
-    calls = [c for c in bot.fake.wait_for("response_url") if c.path.endswith("/" + name)]
-    assert calls, bot.fake.transcript()
-    return calls[-1].body
+    # wait for this reply itself: an earlier response_url call must not satisfy it (a race under load)
+    return bot.fake.wait_call("response_url", lambda c: c.path.endswith("/" + name)).body
 
 
 def _text(body: dict) -> str:

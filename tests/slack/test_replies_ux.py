@@ -12,9 +12,8 @@ from bot.slack import blocks
 
 
 def _reply(bot, name: str) -> dict:
-    calls = [c for c in bot.fake.wait_for("response_url") if c.path.endswith("/" + name)]
-    assert calls, bot.fake.transcript()
-    return calls[-1].body
+    # wait for this reply itself: an earlier response_url call (the answer before a click) must not satisfy it
+    return bot.fake.wait_call("response_url", lambda c: c.path.endswith("/" + name)).body
 
 
 def _all(body: dict) -> str:
