@@ -73,6 +73,7 @@ TABLES: dict[str, list[Col]] = {
         _c("summary", req=True), SRC, OTHER, _c("announced", "date"), _c("status_as_of", "date"),
         _c("status_source_id", "ref", ref="sources"), _c("end_alt", "date"),
         _c("end_alt_source_id", "ref", ref="sources"),
+        _c("cover", "enum", choices=("full_walkout", "christmas_day_cover", "local_cover", "mixed")),
     ],
     "ballots": [
         _c("id", "id", True), _c("union", "ref", True, ref="organisations"),

@@ -230,6 +230,22 @@ def strikes_text(kb: KnowledgeBase, strikes: list[Strike], u, now: datetime, mod
     return body + sources_block(list(strikes), now)
 
 
+COVER_TEXT = {
+    "full_walkout": "a full walkout: no national exemptions (derogations) for any service, A&E, maternity and "
+                    "critical care included; hospitals cover with other staff",
+    "christmas_day_cover": "on Christmas Day cover: strikers keep emergency care at bank-holiday levels while most "
+                           "routine work stops",
+    "local_cover": "with cover for life-threatening and urgent care agreed locally, trust by trust",
+    "mixed": "partly on Christmas Day cover and partly a full walkout with no national exemptions",
+}
+
+
+def cover_text(kb: KnowledgeBase, s: Strike, now: datetime) -> str:
+    """What care a strike keeps up, from its typed `cover` (curated from the sources' description of it)."""
+    verb = "is" if s.end.last >= now else "was"
+    return f"{strike_line(kb, s, now)}\nThat strike {verb} {COVER_TEXT[s.cover]}." + sources_block([s], now)
+
+
 def no_figure_yet(kb: KnowledgeBase, s: Strike, now: datetime) -> str:
     """The strike a question means, and that no figure for it is held (rather than another strike's)."""
     return (f"That strike: {strike_line(kb, s, now)}\nI hold no published figure for it (at "

@@ -183,7 +183,8 @@ class KnowledgeBase:
                       parse_partial(r["start_text"]), parse_partial(r["end_text"]), r["duration_hours"],
                       r["status"], r["scope"] or "", r["summary"], self._src(r["source_id"]),
                       self._others(r["other_source_ids"]), _pd(r["announced_text"]), _pd(r["status_as_of_text"]),
-                      self._src(r["status_source_id"]), _pd(r["end_alt_text"]), self._src(r["end_alt_source_id"]))
+                      self._src(r["status_source_id"]), _pd(r["end_alt_text"]), self._src(r["end_alt_source_id"]),
+                      r.get("cover") or "")
 
     def _ballot(self, r: dict) -> Ballot:
         return Ballot(r["id"], r["union_id"], r["staff_group"], _split(r["nations"]), r["purpose"], r["subject"],

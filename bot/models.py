@@ -82,6 +82,7 @@ class Strike:
     status_source: Source | None = None
     end_alt: PartialDate | None = None
     end_alt_source: Source | None = None
+    cover: str = ""  # full_walkout / christmas_day_cover / local_cover / mixed ('' = not curated), from `scope`
 
     def status_at(self, now: datetime) -> str:
         """The status as known at `now` (see `status_at`)."""

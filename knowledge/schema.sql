@@ -49,6 +49,8 @@ CREATE TABLE strikes (
   status_as_of_text TEXT NOT NULL DEFAULT '', status_as_of_utc TEXT, -- when `status` was last confirmed
   status_source_id TEXT REFERENCES sources(id),                   -- the source that confirmed it
   end_alt_text TEXT NOT NULL DEFAULT '', end_alt_utc TEXT,        -- another source's end of the same strike
+  cover TEXT NOT NULL DEFAULT '' CHECK (cover IN ('full_walkout','christmas_day_cover','local_cover','mixed','')),
+                                      -- what care strikers kept up ('' = not curated)
   end_alt_source_id TEXT REFERENCES sources(id)
 );
 

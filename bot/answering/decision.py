@@ -14,7 +14,7 @@ from bot.answering.offers import handle_offers
 from bot.answering.result import Result
 from bot.answering.selection import carries
 from bot.answering.statements import handle_statements
-from bot.answering.strikes import handle_strikes
+from bot.answering.strikes import handle_cover, handle_strikes
 from bot.answering.totals import handle_cumulative
 from bot.answering.understanding import Understanding, understand
 from bot.answering.vocabulary import ANSWER_TYPES
@@ -34,7 +34,7 @@ HANDLERS = {
     "strike_dates": handle_strikes, "next_strike": handle_strikes, "ballot_deadline": handle_ballots,
     "ballot_result": handle_ballots, "pay_offer": handle_offers, "impact_figure": handle_impact,
     "staff_absent": handle_impact, "cumulative_total": handle_cumulative, "cost": handle_cost,
-    "comparison": handle_comparison, "statement": handle_statements, "faq": handle_faq,
+    "comparison": handle_comparison, "statement": handle_statements, "faq": handle_faq, "strike_cover": handle_cover,
 }
 
 
@@ -157,7 +157,9 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
 
     faq, structured = fits(faq), fits(structured)
     if u.answer_type == "advice":
-        return faq()  # 'will my op be cancelled next week?': advice from an FAQ, or none; never a figure
+        return faq()
+    if u.intent == "strike_cover":
+        return structured() or faq()  # the strike in question's own cover, else the FAQ on derogations  # 'will my op be cancelled next week?': advice from an FAQ, or none; never a figure
     numeric = u.has("numeric")
     if not numeric and not u.has_when():
         near_verbatim = faq()

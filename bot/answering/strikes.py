@@ -60,6 +60,22 @@ def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime,
     return [s for s in strikes if held(s)], "all"
 
 
+def handle_cover(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """'Are there exemptions for A&E?', 'is it a full walkout?': the care the strike asked about keeps up (the
+    next or current one, or the one named), from its curated `cover`; None when that strike's cover is not
+    curated, so the general FAQ on derogations answers instead."""
+    strikes = _strikes(kb, u, now, check_known=False)
+    if not any(known_by(s, now) for s in strikes):
+        return None
+    chosen, mode = _pick_strikes(strikes, u, now, kb.catalog("strike").max_span)
+    if mode == "all" and len(chosen) != 1:
+        return None  # no one strike is meant: the FAQ explains derogations in general
+    full = [s for s in _load(kb, "strike", chosen[:1]) if s.cover]
+    if not full:
+        return None
+    return Result("strike_cover", full, 0.9, C.cover_text(kb, full[0], now))
+
+
 def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Strike dates, next/current/last strike, how long, longest."""
     if u.order == "longest" and not (u.unions or u.groups or u.nations or u.has_when()):

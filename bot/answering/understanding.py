@@ -378,6 +378,8 @@ def _intent(u: Understanding) -> str:
         return "empty"
     if u.speaker_hits and (_has("statement", t) or re.search(r"\bwho is\b", t)):
         return "statement"
+    if u.has("cover_words") and not u.has("kind_figure"):
+        return "strike_cover"  # 'are there exemptions for A&E?': what care the strike keeps up
     if u.role_hits and u.answer_type in ("who", "quote"):
         return "statement"  # 'who chairs the committee?', 'what did the medical director say?'
     if u.answer_type == "quote" and (u.unions or u.bodies):
