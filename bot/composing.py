@@ -42,7 +42,7 @@ METRIC_TEXT = {
     "staff_absent_daily_avg": "staff absent on average per day",
     "planned_care_delivered_pct": "of planned care delivered",
     "cost": "estimated cost",
-    "strike_days": "strike days",
+    "strike_days": "of strike action",
     "strikers": "staff on strike",
 }
 OUTCOME_TEXT = {"accept": "accepted", "reject": "rejected", "mandate": "voted for strike action (mandate won)",

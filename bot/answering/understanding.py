@@ -303,6 +303,12 @@ def _relative_dates(u: Understanding, now: datetime) -> None:
     """Resolve 'last month', 'this year', 'next week' … against `now` (Europe/London) into the question's
     month, years or week span. An explicit month or year in the question wins."""
     local = now.astimezone(LONDON)
+    day = re.search(r"\b(yesterday|today|tomorrow)\b", u.norm)
+    if day and not u.has_when():  # 'the reballot announced yesterday': that London day
+        start = (local + timedelta(days={"yesterday": -1, "today": 0, "tomorrow": 1}[day.group(1)])).replace(
+            hour=0, minute=0, second=0, microsecond=0)
+        u.span = (start.astimezone(UTC), (start + timedelta(days=1) - timedelta(microseconds=1)).astimezone(UTC))
+        return
     m = re.search(r"\b(last|this|next|previous|coming) (month|year|week)\b", u.norm)
     if not m or (m.group(2) != "week" and u.has_when()):
         return
@@ -378,6 +384,8 @@ def _intent(u: Understanding) -> str:
         return "empty"
     if u.speaker_hits and (_has("statement", t) or re.search(r"\bwho is\b", t)):
         return "statement"
+    if u.has("strike_days"):
+        return "impact_figure"  # 'how many days have they been on strike': a count of strike days
     if u.has("cover_words") and not u.has("kind_figure"):
         return "strike_cover"  # 'are there exemptions for A&E?': what care the strike keeps up
     if u.role_hits and u.answer_type in ("who", "quote"):
