@@ -95,12 +95,11 @@ def register(main: click.Group, kb_group: click.Group) -> None:
     @now_option
     def kb_gaps(days: int | None, similarity: float, limit: int, as_json: bool, now_text: str | None) -> None:
         """Questions the bot could not answer, grouped by similarity, most asked first."""
-        from bot.cli import _settings
+        from bot.cli import _settings, open_state
         from bot.gaps import group_questions
-        from bot.state import StateStore
 
         now = resolve_now(now_text)
-        state = StateStore(_settings().state_path)
+        state = open_state(_settings())
         rows = state.unanswered_since(now - timedelta(days=days) if days else None)
         gaps = group_questions(((r.question, r.normalised, r.created) for r in rows), similarity=similarity)
         gaps = gaps[:limit]
@@ -113,9 +112,9 @@ def register(main: click.Group, kb_group: click.Group) -> None:
             click.echo("No unanswered questions logged.")
             return
         for g in gaps:
-            click.echo(f"{g.count:4}×  {g.question}")
+            click.echo(f"{g.count:4}×  {shorten(g.question)}")
             for wording, n in g.wordings[1:4]:
-                click.echo(f"        also: {wording} ({n}×)")
+                click.echo(f"        also: {shorten(wording)} ({n}×)")
             if len(g.wordings) > 4:
                 click.echo(f"        … and {len(g.wordings) - 4} more wordings")
 
@@ -131,14 +130,23 @@ def register(main: click.Group, kb_group: click.Group) -> None:
     @now_option
     def state_purge(older_than: int | None, now_text: str | None) -> None:
         """Delete stored questions and user IDs past the retention period, now."""
-        from bot.cli import _settings
-        from bot.state import StateStore
+        from bot.cli import _settings, open_state
 
         now = resolve_now(now_text)
         settings = _settings()
         days = settings.retention_days if older_than is None else older_than
-        counts = StateStore(settings.state_path).purge(days, now)
+        counts = open_state(settings).purge(days, now)
         click.echo(f"Purged rows older than {days} days: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """One line of at most `limit` chars, cut at a word with '…' ('kb gaps' must stay readable when someone
+    pasted a 20,000-character question)."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    return (cut[: cut.rindex(" ")] if " " in cut else cut) + "…"
 
 
 def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | None
