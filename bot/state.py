@@ -41,9 +41,13 @@ class StateConfigError(ValueError):
 
 class StateUnavailable(Exception):
     """The state database cannot be used: it could not be opened (server unreachable, login refused, file not
-    writable; the message is one line naming the database, password masked, and the driver's reason), or, on
-    the ack path (`claim_event`, `is_disabled`), it is locked by another writer past ACK_BUSY_TIMEOUT_S or
-    failing right now."""
+    writable or not a database; the message is one line naming the database, password masked, and the
+    driver's reason, which is also `reason`), or, on the ack path (`claim_event`, `is_disabled`), it is
+    locked by another writer past ACK_BUSY_TIMEOUT_S or failing right now."""
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 def is_url(target: StateTarget) -> bool:
@@ -320,10 +324,10 @@ class StateStore:
                                            .where(_WORKSPACES.c.team == sa.bindparam("team")))
         try:
             self.migrate()
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DBAPIError as exc:  # unreachable, refused, read-only, not a database: the driver says which
             self.close()
-            reason = str(exc.orig or exc).strip().splitlines()[0]
-            raise StateUnavailable(f"Cannot open the state database {redact(target)}: {reason}") from None
+            reason = (str(exc.orig or exc).strip().splitlines() or [type(exc.orig).__name__])[0]
+            raise StateUnavailable(f"Cannot open the state database {redact(target)}: {reason}", reason) from None
 
     @contextmanager
     def _tx(self, *, write: bool = False, ack: bool = False) -> Iterator[sa.Connection]:

@@ -7,7 +7,8 @@ closes a connection that sent nothing for `channel_timeout` seconds (the deadlin
 caps header and body sizes. Pure Python, no build step, maintained by the Pylons project.
 
 The layer (`SlackWSGI`), before anything parses a body:
-- GET /healthz -> 200 {"status": "ok", "newest_as_of": …} (503 when the knowledge base file is missing);
+- GET /healthz -> 200 {"status": "ok", "newest_as_of": …, "curated_through": …} (503 when the knowledge base
+  file is missing);
 - POST /slack/events -> the signature is checked on the raw bytes with slack-sdk's SignatureVerifier: no or
   a non-numeric timestamp, no, a wrong or a stale signature -> 401; a signed body that is not UTF-8 or not
   well-formed JSON / form data -> 400; too large -> 413. Only then Bolt sees it (and checks again). Events,
@@ -175,7 +176,8 @@ class SlackWSGI:
 
     def _health(self, start_response: Callable) -> Iterable[bytes]:
         try:
-            body: dict = {"status": "ok", "newest_as_of": self.kb.newest_as_of_text()}
+            body: dict = {"status": "ok", "newest_as_of": self.kb.newest_as_of_text(),
+                          "curated_through": self.kb.curated_through_text()}
             status = 200
         except KnowledgeBaseMissing:
             body, status = {"status": "no knowledge base"}, 503
