@@ -183,7 +183,7 @@ def _out_of_scope(u: Understanding, kb: KnowledgeBase, now: datetime) -> str | N
         r = handle_faq(kb, u, now) if u.faq_like else None
         if r is None or r.score < 0.8 or r.score - r.runner_up < MIN_MARGIN:
             return C.not_covered(kb, u.uncovered)
-    if u.has("off_sector") and not (u.unions or u.groups):
+    if u.has("off_sector"):  # 'are train drivers striking on the same day as the nurses?': not held
         return C.out_of_scope(kb)
     if u.has("medical"):
         return C.out_of_scope(kb, medical=True)

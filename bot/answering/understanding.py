@@ -146,31 +146,34 @@ def speakers(kb: KnowledgeBase) -> dict[str, set[str]]:
     return kb.cached("speakers", load)
 
 
-def roles(kb: KnowledgeBase) -> list[tuple[frozenset[str], frozenset[str], str]]:
-    """Each statement speaker's role as (title words that must all be asked, the rest of the role's words,
-    speaker), stemmed: 'Chair, BMA resident doctors committee' -> ({chair}, {bma, resident, doctor,
-    committee}). A title of three or more words needs only its last two ('medical director'). Cached."""
+def roles(kb: KnowledgeBase) -> list[tuple[frozenset[str], frozenset[str], str, str]]:
+    """Each statement's role as (title words, the rest of the role's words, speaker, the title's last word),
+    stemmed: 'Chair, BMA resident doctors committee' -> ({chair}, {bma, resident, doctor, committee}, …,
+    'chair'). Cached."""
 
-    def load() -> list[tuple[frozenset[str], frozenset[str], str]]:
+    def load() -> list[tuple[frozenset[str], frozenset[str], str, str]]:
         out = []
         for st in kb.catalog("statement").items:
             title, _, rest = st.role.partition(",")
-            words = stem_text(text_form(kb, title)).split()
-            key = frozenset(words[-2:] if len(words) > 2 else words)
+            words = [w for w in stem_text(text_form(kb, title)).split() if w not in ("and", "of", "the")]
             extra = frozenset(stem_text(text_form(kb, rest)).split()) - {"the", "of", "and"}
-            if key:
-                out.append((key, extra, st.speaker))
+            if words:
+                out.append((frozenset(words), extra, st.speaker, words[-1]))
         return out
 
     return kb.cached("roles", load)
 
 
 def _role_hits(kb: KnowledgeBase, norm: str) -> list[str]:
-    """Speakers whose role the question names: every title word, and at least half the words of the body
-    ('who chairs the BMA resident doctors committee', 'the NHS England medical director')."""
+    """Speakers whose role the question names: the title's last word and one more of its words ('medical
+    director', 'health secretary' for the Health and Social Care Secretary, 'chair'), and at least half the
+    words of the role's body ('the BMA resident doctors committee')."""
     asked = set(stem_text(norm).split())
-    hits = {speaker for key, extra, speaker in roles(kb)
-            if key <= asked and (not extra or 2 * len(extra & asked) >= len(extra))}
+    hits = set()
+    for key, extra, speaker, last in roles(kb):
+        title_ok = last in asked and (len(key) == 1 or len(key & asked) >= 2)
+        if title_ok and (not extra or 2 * len(extra & asked) >= len(extra)):
+            hits.add(speaker)
     return sorted(hits)
 
 
@@ -210,6 +213,8 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
         u.order = "latest"  # "the most recent strike" is the latest one, not the one with the most of anything
     else:
         u.order = vocab.first_value("order", norm)
+        if u.order == "last" and u.has("last_verb"):
+            u.order = None  # 'how long does the mandate last?
     nth = re.search(r"\b(second|third|fourth|fifth) (?:\w+ ){0,4}?(strike|walkout)", norm)
     if nth:
         u.nth = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}[nth.group(1)]
@@ -292,8 +297,17 @@ def _named_period(u: Understanding, vocab: Vocabulary, now: datetime) -> None:
         current = [c for c in candidates if c[0] <= now <= c[1]]
         begun = [c for c in candidates if c[0] <= now]
         ahead = [c for c in candidates if c[0] > now]
-        chosen = current[0] if current else (max(begun, key=lambda c: c[0]) if u.tense == "past" else
-                                             min(ahead, key=lambda c: c[0]))
+        latest = max(begun, key=lambda c: c[0]) if begun else None
+        soonest = min(ahead, key=lambda c: c[0]) if ahead else None
+        if current:
+            chosen = current[0]
+        elif u.tense == "past" or soonest is None:
+            chosen = latest
+        elif u.tense == "future" or latest is None:
+            chosen = soonest
+        else:  # no tense: the nearer of the last one and the next one
+            chosen = min((latest, soonest), key=lambda c: min(abs((c[0] - now).total_seconds()),
+                                                              abs((c[1] - now).total_seconds())))
     if before[0] in ("last", "previous", "next", "coming", "this") and u.order in ("last", "next", "latest"):
         u.order = None  # 'last summer' names a period, not the last strike
     u.span, u.years = chosen, set()
@@ -384,6 +398,8 @@ def _intent(u: Understanding) -> str:
         return "empty"
     if u.speaker_hits and (_has("statement", t) or re.search(r"\bwho is\b", t)):
         return "statement"
+    if u.has("planned_care") and not u.has("kind_ballot"):
+        return "impact_figure"  # 'the share of planned care kept going': a per-strike figure, not a running total
     if u.has("strike_days"):
         return "impact_figure"  # 'how many days have they been on strike': a count of strike days
     if u.has("cover_words") and not u.has("kind_figure"):
