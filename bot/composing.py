@@ -246,6 +246,21 @@ def cover_text(kb: KnowledgeBase, s: Strike, now: datetime) -> str:
     return f"{strike_line(kb, s, now)}\nThat strike {verb} {COVER_TEXT[s.cover]}." + sources_block([s], now)
 
 
+def status_sentence(s: Strike, now: datetime) -> str:
+    """'It went ahead.' / 'It was called off.' / 'It was cut short.' / 'It is planned …': a strike's status as
+    known at `now`, for a question that asks whether it is going ahead."""
+    status = s.status_at(now)
+    if status == "held":
+        return "Yes: it went ahead (held)." if s.end.last < now else "Yes: it is going ahead."
+    if status == "called_off":
+        return "No: it was called off."
+    if status == "curtailed":
+        return "It went ahead but was cut short."
+    if s.end.last < now:
+        return "It was due to go ahead; no later report is curated."
+    return "It is planned; no report that it was called off is curated."
+
+
 def no_figure_yet(kb: KnowledgeBase, s: Strike, now: datetime) -> str:
     """The strike a question means, and that no figure for it is held (rather than another strike's)."""
     return (f"That strike: {strike_line(kb, s, now)}\nI hold no published figure for it (at "

@@ -408,14 +408,17 @@ def _intent(u: Understanding) -> str:
         return "statement"  # 'who chairs the committee?', 'what did the medical director say?'
     if u.answer_type == "quote" and (u.unions or u.bodies):
         return "statement"  # 'what did the Society of Radiographers say about the offer?'
+    if _has("offer", t) and u.answer_type == "count" and re.search(r"\bhow much\b", t) and not re.search(r"\bcost", t):
+        return "pay_offer"  # 'how much is the pay rise in the deal they accepted': the offer's terms
     if _has("ballot", t):
         if _has("deadline", t) and re.search(r"\bwhen\b|\bdeadline\b|\buntil\b|\bhow long\b|\bdays\b", t):
             return "ballot_deadline"
         return "ballot_result"
     if u.order == "longest" or (u.order == "most" and _has("figure", t)):
         return "comparison"
-    if re.search(r"\bstaff\b.*\b(off|absent|out)\b|\babsent\b|\boff work\b|\bwalked out\b", t) and re.search(
-            r"\bhow many\b|\bnumber\b|\bpeak\b|\baverage\b", t):
+    people_off = re.search(r"\bstaff\b.*\b(off|absent|out)\b|\babsent\b|\boff work\b|\bwalked out\b", t) or (
+        u.groups and re.search(r"\b(off|absent|out)\b", t))  # 'resident doctors off per day'
+    if people_off and (re.search(r"\bhow many\b|\bnumber\b|\bpeak\b|\baverage\b", t) or u.has("per_day")):
         return "staff_absent"
     if re.search(r"\bcost\b|\bcosts\b|\bhow much did\b.*\bcost\b", t):
         return "cost"
