@@ -16,7 +16,7 @@ from bot.answering.selection import carries
 from bot.answering.statements import handle_statements
 from bot.answering.strikes import handle_cover, handle_strikes
 from bot.answering.totals import handle_cumulative
-from bot.answering.understanding import Understanding, understand
+from bot.answering.understanding import Understanding, clauses, understand
 from bot.answering.vocabulary import ANSWER_TYPES
 from bot.knowledge import KnowledgeBase
 from bot.models import Answer, Match
@@ -54,11 +54,14 @@ def answer(question: str, kb: KnowledgeBase, *, now: datetime) -> Answer:
         return _answer(question, kb, now)
 
 
-def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
+def _answer(question: str, kb: KnowledgeBase, now: datetime, *, whole: bool = True) -> Answer:
     u = understand(question or "", kb, now)
-    declined = _out_of_scope(u, kb, now)
+    declined = _out_of_scope(u, kb, now)  # the whole question first: 'why have GPs voted … and when?' is GPs'
     if declined:
         return _no_answer(kb, u, declined, now)
+    parts = clauses(kb, u) if whole else []
+    if parts:
+        return _parts(kb, u, [_answer(p, kb, now, whole=False) for p in parts], parts, now)
     result = _compound(kb, u, now) or _best(kb, u, now)
     if result is None or result.score < MIN_SCORE or result.score - result.runner_up < MIN_MARGIN:
         return _no_answer(kb, u, C.not_confident(kb), now)
@@ -108,6 +111,23 @@ def _contract(kb: KnowledgeBase, u: Understanding, r: Result | None) -> Result |
 
 
 PER_MONTH = ("impact_figure", "staff_absent", "strike_dates", "cost", "ballot_result", "pay_offer")
+
+
+def _parts(kb: KnowledgeBase, u: Understanding, answers: list[Answer], parts: list[str], now: datetime) -> Answer:
+    """One reply for a compound question from its parts' answers: each answered part in turn, the parts not
+    known named in one line; a decline when no part is answered."""
+    done = [a for a in answers if a.status == "answered"]
+    if not done:
+        return _no_answer(kb, u, C.not_confident(kb), now)
+    missing = [p for p, a in zip(parts, answers, strict=True) if a.status != "answered"]
+    note = ("\nI hold no sourced answer to: " + "; ".join(f"'{p}'" for p in missing) + ".") if missing else ""
+    facts = [f for a in done for f in a.facts]
+    body = "\n".join(a.body or C.without_sources(a.text) for a in done) + note
+    sources = C.sources_of(facts, now)
+    first = done[0]
+    return Answer(status="answered", text=body + C.sources_block(facts, now), confidence=min(a.confidence for a in done),
+                  intent=first.intent, matched=first.matched, sources=sources, facts=facts, as_of=first.as_of,
+                  body=body)
 
 
 def _compound(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:

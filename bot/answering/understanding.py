@@ -344,6 +344,31 @@ def answer_types(kb: KnowledgeBase, norm: str) -> tuple[list[str], frozenset[str
     return _answer_types(vocabulary(kb), norm)
 
 
+KIND_CLASSES = ("kind_ballot", "kind_offer", "kind_figure", "kind_strike", "kind_statement")
+
+
+def clauses(kb: KnowledgeBase, u: Understanding) -> list[str]:
+    """A compound question's parts ('when does the reballot close, and what was turnout in the 2025 ballot?'),
+    split before 'and' + a question word, each carrying the question's named unions and staff groups; [] when
+    the question is not compound: fewer than two interrogatives, or a part that names no kind of fact of its
+    own ('… and when does it run?' leans on the first part, so it is not split)."""
+    if len([t for t in u.answer_types if t not in u.weak_types]) < 2:
+        return []
+    parts = [p.strip() for p in re.split(r"\band (?=(?:what|when|how|who|which|is|are|did|does|was|were)\b)",
+                                           u.norm) if p.strip()]
+    vocab = vocabulary(kb)
+    if len(parts) < 2 or not all(any(vocab.has(c, p) for c in KIND_CLASSES) for p in parts):
+        return []
+    names = [kb.organisations()[x].name for x in sorted(u.unions)] + [
+        kb.staff_groups()[g].name for g in sorted(u.groups)]
+    out = []
+    for p in parts:
+        missing = [n for n in names if not alias_index(kb).find(stem_text(text_form(kb, n))) or
+                   not any(a.entity_id in (u.unions | u.groups) for a in alias_index(kb).find(stem_text(p)))]
+        out.append(" ".join([p, *missing]))
+    return out
+
+
 def _answer_types(vocab: Vocabulary, norm: str) -> tuple[list[str], frozenset[str]]:
     """The kinds of answer a question asks for, from its `asks` phrases, in the order asked: interrogatives
     ('when', 'how many', 'why' …) and hints ('said', 'result': `type:hint`), the first of which decides; then
