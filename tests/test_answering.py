@@ -33,8 +33,10 @@ def test_seed_question_answers_with_figure_scope_and_source(real_kb) -> None:
 def test_json_shape(real_kb) -> None:
     j = answer("When does the Unite ballot on the NHS pay offer close?", real_kb,
                now=parse_now("2023-04-20T10:00:00+01:00")).to_json()
-    assert set(j) == {"status", "text", "confidence", "intent", "matched", "sources", "suggestions"}
+    assert set(j) == {"status", "text", "confidence", "intent", "matched", "sources", "suggestions",
+                      "answer_type", "headline", "detail"}  # the evaluation tools' keys, plus the issue 11/12 ones
     assert j["status"] == "answered" and 0 <= j["confidence"] <= 1 and j["intent"] == "ballot_deadline"
+    assert j["answer_type"] == "date" and "Friday 28 April 2023" in j["headline"] and len(j["headline"]) <= 200
     assert "Friday 28 April 2023" in j["text"]
     assert all(set(s) == {"url", "publisher", "title", "published"} for s in j["sources"])
 

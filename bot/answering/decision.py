@@ -70,12 +70,14 @@ def _answer(question: str, kb: KnowledgeBase, now: datetime, *, whole: bool = Tr
     stale = result.note + C.currency_note(kb, u, now)  # the caveat: one line, only for questions that depend on now
     facts = result.facts
     primary = facts[0] if facts else None
+    body = C.without_sources(result.text) + stale
+    headline, detail, emphasis = C.headline_and_detail(kb, facts, body, now)
     return Answer(
         status="answered", text=result.text + stale, confidence=round(min(result.score, 1.0), 3),
         intent=result.intent,
         matched=Match(C.kind_of(primary), primary.id, result.score * 100) if primary else None,
         sources=C.sources_of([*facts, *result.cited], now), facts=facts, as_of=C.as_of_text(facts),
-        body=C.without_sources(result.text) + stale,
+        body=body, headline=headline, detail=detail, emphasis=emphasis, answer_type=u.answer_type,
     )
 
 
@@ -125,9 +127,11 @@ def _parts(kb: KnowledgeBase, u: Understanding, answers: list[Answer], parts: li
     body = "\n".join(a.body or C.without_sources(a.text) for a in done) + note
     sources = C.sources_of(facts, now)
     first = done[0]
+    detail = "\n".join([first.detail, *(a.body for a in done[1:])]).strip() + note
     return Answer(status="answered", text=body + C.sources_block(facts, now), confidence=min(a.confidence for a in done),
                   intent=first.intent, matched=first.matched, sources=sources, facts=facts, as_of=first.as_of,
-                  body=body)
+                  body=body, headline=first.headline, detail=detail, emphasis=first.emphasis,
+                  answer_type=u.answer_type)
 
 
 def _compound(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
@@ -241,4 +245,5 @@ def coverage_start(kb: KnowledgeBase) -> datetime | None:
 
 def _no_answer(kb: KnowledgeBase, u: Understanding, text: str, now: datetime) -> Answer:
     return Answer(status="no_answer", text=text, confidence=0.0, intent=u.intent if u.intent != "empty" else "help",
+                  answer_type=u.answer_type, headline=C.compact_line(text.split("\n")[0]),
                   suggestions=C.suggestions(kb, u, now))
