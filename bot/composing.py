@@ -720,7 +720,7 @@ def figure_headline(kb: KnowledgeBase, f: Figure) -> tuple[str, str]:
         org = kb.organisations().get(f.claimed_by)
         claim = f" (the {org_label(org, f.claimed_by)}'s own claim)"
     text = f"{value} {metric}{scope}, {f.area}{ctx}{claim} (as of {fmt_partial(f.as_of, weekday=False)})."
-    if f.cumulative:
+    if f.cumulative and f.metric == "appointments_rescheduled":
         text = "Running total: " + text
     return text[:1].upper() + text[1:], value
 
