@@ -38,3 +38,13 @@ def test_a_topic_no_fact_mentions_is_declined(ask) -> None:
 def test_before_the_coverage_begins(ask) -> None:
     a = ask("Why are junior doctors striking?", "2016-02-10T10:00")
     assert a.status == "no_answer" and "pay restoration" not in a.text
+
+
+def test_every_suggestion_is_a_question_the_bot_answers(ask) -> None:
+    for question, now in [("Should I work as a locum on strike days?", "2023-03-10T10:00"),
+                          ("how many appointments were cancelled at leeds during the april strike", "2023-04-30T10:00"),
+                          ("csp strike ballot turnout?", "2023-01-10T10:00")]:
+        declined = ask(question, now)
+        assert declined.status == "no_answer" and declined.suggestions, question
+        for s in declined.suggestions:
+            assert ask(s, now).status == "answered", (question, s)
