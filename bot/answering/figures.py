@@ -79,8 +79,12 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
             pick = held[(u.nth or 1) - 1:(u.nth or 1)]
         else:
             pick = held[-1:]
+        if u.has("latest_figure") and u.order in ("last", "latest"):
+            with_fig = [s for s in held if _figures_for(kb, [s], metric, now, u)]  # the newest figure of its kind
+            pick = with_fig[-1:] or pick
         if pick and not _figures_for(kb, pick, metric, now, u):
-            return Result("impact_figure", _load(kb, "strike", pick), 0.8, C.no_figure_yet(kb, pick[0], now))
+            # the strike meant has no such figure: say so, as a decline (nothing asked for can be given)
+            return Result("impact_figure", [], 0.8, C.no_figure_yet(kb, _load(kb, "strike", pick)[0], now))
         strikes = pick
     found = _figures_for(kb, strikes, metric, now, u)
     if u.places:  # 'at York hospital': only a figure for that place, never the national one
