@@ -19,7 +19,7 @@ from bot.models import Answer
 # Work bound for the suggestion search: the question's rarest words, up to this many matching documents in all.
 # At the curated KB's size every useful word fits; at 100,000 facts it keeps a decline to a millisecond or two.
 SUGGEST_POSTINGS = 1500
-MAX_CHECKED = 6  # candidate phrasings put to the engine before giving up on more (each costs one answer)
+MAX_CHECKED = 4  # candidate phrasings put to the engine before giving up on more (each costs one answer)
 DEFAULTS = ("What is the latest total of rescheduled appointments?", "When is the next strike?",
             "Will my hospital appointment go ahead during a strike?")
 
@@ -35,14 +35,18 @@ def suggestions(kb: KnowledgeBase, u: Understanding, now: datetime,
     rows = kb.doc_rows([(k, i) for k, i, _r in hits if (k, i) in public])  # nothing not yet public at `now`
     pairs = [(p, r["fact_id"]) for r in rows for p in r["phrasings"].split("|")[:1] if p.strip()]
     ranked = sorted(dict.fromkeys(pairs), key=lambda pf: -similarity(u.norm, text_form(kb, pf[0])))
-    out: list[str] = []
-    for phrasing, fact_id in ranked[:MAX_CHECKED]:
-        a = ask(phrasing)
-        if a.status == "answered" and (a.matched is None or a.matched.fact_id == fact_id or a.intent == "faq"):
-            out.append(phrasing)
-        if len(out) == 3:
-            return out
-    for d in DEFAULTS:
-        if len(out) < 3 and d not in out and ask(d).status == "answered":
-            out.append(d)
+    # a check holds for the hour: the same candidate at the same hour gets the same answer (cached per KB file)
+    memo: dict[tuple[str, str, str], bool] = kb.cached("suggestion_checks", dict)
+    hour = now.strftime("%Y-%m-%dT%H")
+
+    def works(phrasing: str, fact_id: str) -> bool:
+        key = (phrasing, fact_id, hour)
+        if key not in memo:
+            a = ask(phrasing)
+            memo[key] = a.status == "answered" and (a.matched is None or a.matched.fact_id == fact_id or
+                                                    a.intent == "faq" or not fact_id)
+        return memo[key]
+
+    out = [p for p, f in ranked[:MAX_CHECKED] if works(p, f)][:3]
+    out += [d for d in DEFAULTS if d not in out and works(d, "")][:3 - len(out)]
     return out
