@@ -1,18 +1,28 @@
 """`create_app(settings, kb, state, *, client=None) -> App`: the Bolt app, built by a factory (never at import).
 
-Wires the listeners (bot/slack/listeners/*), one global middleware that de-duplicates Slack's retries and
-drops traffic from disabled workspaces, and the single `@app.error` handler. The factory does no network I/O:
-token verification is left to `strikebot serve` (`verify_token`), so tests and start-up stay fast and clear.
+Wires the listeners (bot/slack/listeners/*), one global middleware that claims each event (de-duplicating
+Slack's retries and the same message under another event id) and drops traffic from disabled workspaces, and
+the single error handler. Every listener is registered with `off_ack_path`: Bolt runs with
+`process_before_response=True`, so the ack is made in the request thread before any work, and the work runs in
+our listener pool sized for many slow replies (LISTENER_POOL); a busy pool or a failing listener can no longer
+turn an ack into a 404. The factory does no network I/O: token verification is left to `strikebot serve` (`verify_token`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -21,33 +31,97 @@ from bot import answering
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase
 from bot.models import Answer
+from bot.periodic import start_periodic
 from bot.slack import blocks
-from bot.state import StateStore
+from bot.state import StateStore, StateUnavailable
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
+# Threads running listener work (replies, respond(), views.publish) off the ack path, per process: enough for
+# 50 slow replies in flight with room for commands and buttons beside them.
+LISTENER_POOL = 64
+F = TypeVar("F", bound=Callable)
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# How many answers are computed at once, per process. Answering is pure Python CPU work: with 50 of them running
+# in 50 threads, every ack thread waited behind all of them for the GIL (about 5 ms a turn each), so a burst's
+# acks took 100-300 ms. Two at a time keep both cores' worth of answering going and acks near the front.
+ANSWER_SLOTS = threading.BoundedSemaphore(2)
+
+
 def _default_answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
     # looked up at call time so the engine (and a patched one in tests) is always the current one
-    return answering.answer(question, kb, now=now)
+    with ANSWER_SLOTS:
+        return answering.answer(question, kb, now=now)
+
+
+class AckGate:
+    """Acks first: the HTTP front end counts the requests it is acking (`acking()`), and background work
+    waits (`yield_to_acks`) while any are, for at most `max_wait_s`. Answering is pure-Python CPU work; run
+    beside a burst of acks it took the GIL from them on every turn (each sqlite call on the ack path gives
+    the GIL up and queues for it again), so a burst of 50 acks took 80-160 ms instead of a few."""
+
+    def __init__(self) -> None:
+        self._active = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def acking(self) -> Iterator[None]:
+        """Around one request's ack."""
+        with self._lock:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active -= 1
+
+    def yield_to_acks(self, max_wait_s: float = 0.15) -> None:
+        """Wait while acks are in progress (polling every 2 ms), at most `max_wait_s` seconds."""
+        end = time.monotonic() + max_wait_s
+        while self._active and time.monotonic() < end:
+            time.sleep(0.002)
 
 
 @dataclass
 class Deps:
     """What listeners need, passed explicitly: settings, the knowledge base, the state store, a clock
-    (`now()` -> aware UTC datetime) and the answering function `answer(question, kb, now) -> Answer`."""
+    (`now()` -> aware UTC datetime; a frozen one in tests) and the answering function
+    `answer(question, kb, now) -> Answer`. Claims use real time, `wall()`: a lease is about elapsed time.
+    `lease` is how long a claim's holder has to post before another process may take it over, `retry_delay`
+    how long a failed post waits before it is tried again (by the claim resumer)."""
 
     settings: Settings
     kb: KnowledgeBase
     state: StateStore
     now: Callable[[], datetime] = _utcnow
     answer: Callable[[str, KnowledgeBase, datetime], Answer] = field(default=_default_answer)
+    wall: Callable[[], datetime] = _utcnow
+    lease: timedelta = timedelta(seconds=120)
+    retry_delay: timedelta = timedelta(seconds=60)
+    on_error: Callable[..., None] | None = None
+    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        max_workers=LISTENER_POOL, thread_name_prefix="strikebot-work"))
+    gate: AckGate = field(default_factory=AckGate)
+    _memory: OrderedDict = field(default_factory=OrderedDict)  # keys claimed while the database was away
+    _memory_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def remember(self, keys: list[str]) -> bool:
+        """In-process de-duplication for when the state database cannot take a claim (StateUnavailable):
+        True the first time any of `keys` is seen by this process. Bounded (the newest 10,000 keys)."""
+        with self._memory_lock:
+            if any(k in self._memory for k in keys):
+                return False
+            for k in keys:
+                self._memory[k] = True
+            while len(self._memory) > 10_000:
+                self._memory.popitem(last=False)
+            return True
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -72,17 +146,84 @@ def create_app(settings: Settings, kb: KnowledgeBase, state: StateStore, *, clie
         client=client,  # carries the bot token; Bolt takes it from here
         token_verification_enabled=False,  # `serve` calls auth.test itself, with a clear message on failure
         request_verification_enabled=bool(settings.slack_signing_secret),
-        process_before_response=False,  # ack first; listeners run after the 200 has gone
+        # the ack runs in the request thread (see off_ack_path); work goes to the listener pool
+        process_before_response=True,
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    deps = Deps(settings, kb, state, now or _utcnow)
+    lease = timedelta(seconds=settings.claim_lease_s)
+    deps = Deps(settings, kb, state, now or _utcnow, lease=lease, retry_delay=min(lease, timedelta(seconds=60)))
+    deps.on_error = _error_handler(deps)
     app.use(_guard(deps))
     from bot.slack.listeners import actions, commands, events, home, messages
 
     for module in (messages, commands, actions, home, events):
         module.register(app, deps)
-    app.error(_error_handler(deps))
+    app.error(deps.on_error)
+    _DEPS[id(app)] = deps
     return app
+
+
+_DEPS: dict[int, Deps] = {}
+
+
+def deps_of(app: App) -> Deps:
+    """The Deps that `create_app` wired into `app`."""
+    return _DEPS[id(app)]
+
+
+def start_claim_resumer(app: App, *, stop_event: threading.Event,
+                        interval_s: float | None = None) -> threading.Thread:
+    """Resume, now and then every `interval_s` seconds (default: half the lease, at most 60 s), the event
+    claims whose lease ran out unfinished — their process died after the ack, or their post failed for now —
+    in a daemon thread until `stop_event` is set. Safe in every process at once: each claim is taken over by
+    one process only (a conditional update). Returns the thread."""
+    from bot.slack.delivery import resume_expired
+
+    deps = deps_of(app)
+    every = interval_s if interval_s is not None else max(0.5, min(60.0, deps.lease.total_seconds() / 2))
+    return start_periodic("strikebot-claims", lambda: resume_expired(deps, app.client), stop_event=stop_event,
+                          interval_s=every, on_stop=deps.state.close)
+
+
+def _ack_now(ack: Ack) -> None:
+    ack()
+
+
+def off_ack_path(register: Callable, deps: Deps) -> Callable[[F], F]:
+    """Decorator for listeners: `@off_ack_path(app.command("/x"), deps)` acks at once in the request thread and
+    hands the decorated function to the listener pool (`deps.pool`), any exception going to the one error
+    handler. (Over HTTP the front end acks before Bolt runs, already in a pool thread: the function runs there.) The function may take any of Bolt's usual arguments: body, event, command, action, context,
+    client, respond, logger. (Not Bolt's lazy listeners: they deep-copy the request twice per request, half of
+    an ack's CPU time, and only log a lazy function's exception.)"""
+
+    def decorate(fn: F) -> F:
+        from slack_bolt.util.utils import get_arg_names_of_callable
+
+        wanted = get_arg_names_of_callable(fn)
+
+        def work(given: dict) -> None:
+            try:
+                fn(**{k: given[k] for k in wanted})
+            except Exception as error:  # noqa: BLE001 - handed to the one error handler, as Bolt would
+                assert deps.on_error is not None
+                deps.on_error(error, given["body"], given["logger"], given["respond"], given["client"],
+                              given["context"])
+
+        def ack_and_hand_over(ack: Ack, body: dict, event: dict, command: dict, action: dict,
+                              context: BoltContext, client: WebClient, respond, logger: logging.Logger) -> None:  # noqa: ANN001
+            ack()
+            given = {"body": body, "event": event, "command": command, "action": action, "context": context,
+                     "client": client, "respond": respond, "logger": logger}
+            if context.get("admitted"):  # the HTTP front end acked already; this is a listener-pool thread
+                work(given)
+            else:
+                deps.pool.submit(work, given)
+
+        ack_and_hand_over.__name__ = ack_and_hand_over.__qualname__ = f"ack_{fn.__name__}"
+        register(ack_and_hand_over)
+        return fn
+
+    return decorate
 
 
 def event_key(body: dict) -> str | None:
@@ -92,25 +233,92 @@ def event_key(body: dict) -> str | None:
     return None
 
 
-def _guard(deps: Deps) -> Callable:
-    """Global middleware: drop repeats of an event (Slack's retries) and traffic from disabled workspaces.
-    Both get a 200 so Slack stops retrying; the claim is recorded before any slow work. (StateStore runs both
-    queries on one connection under a lock: concurrent SQLite writers would otherwise wait in SQLite's busy
-    handler, 1-25 ms sleeps, which delayed every ack under a burst; profiled with benchmarks/e2e.py.)"""
+def message_keys(body: dict) -> tuple[str | None, str | None]:
+    """The identity of the message an event carries: ('team:channel:ts', 'team:client_msg_id'), either None
+    when absent. The same message delivered under two event ids has the same keys."""
+    event = body.get("event") or {}
+    team = body.get("team_id") or event.get("team") or ""
+    ts, channel = event.get("ts"), event.get("channel")
+    return (f"{team}:{channel}:{ts}" if ts and channel else None,
+            f"{team}:{event['client_msg_id']}" if event.get("client_msg_id") else None)
 
-    def guard(body: dict, context: dict, next: Callable[[], None], logger: logging.Logger) -> BoltResponse | None:
-        event_type = (body.get("event") or {}).get("type")
-        team = context.get("team_id") or body.get("team_id")
-        if deps.state.is_disabled(team) and event_type not in ("tokens_revoked", "app_uninstalled"):
-            logger.info("ignoring a request from disabled workspace %s", team)
-            return BoltResponse(status=200, body="")
-        key = event_key(body)
-        if key:
-            fresh = deps.state.claim_event(key, deps.now())
-        if key and not fresh:
-            logger.info("duplicate delivery of event %s ignored (retry %s)", key,
-                        context.get("retry_num") or body.get("retry_attempt"))
-            return BoltResponse(status=200, body="")
+
+def answerable(event: dict, bot_user_id: str | None = None) -> bool:
+    """True for an event the bot answers with a reply: a person's mention, or a person's direct message —
+    plain, or with a file and some text (`file_share`). Edits, deletions, joins, bots' messages and the bot's
+    own (user `bot_user_id`) are not."""
+    if event.get("bot_id") or not event.get("user") or (bot_user_id and event.get("user") == bot_user_id):
+        return False
+    subtype = event.get("subtype")
+    if subtype not in (None, "file_share") or (subtype and not (event.get("text") or "").strip()):
+        return False
+    if event.get("type") == "app_mention":
+        return True
+    return event.get("type") == "message" and event.get("channel_type") == "im"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The claim on an event being answered: `key` (event key), the holder's `owner` token, `attempts` so far,
+    and whether it is in the database (`durable`; False when the database was away at ack time)."""
+
+    key: str
+    owner: str
+    attempts: int = 1
+    durable: bool = True
+
+
+def admit(deps: Deps, body: dict, *, team: str | None, bot_user_id: str | None,
+          retry: object = None) -> tuple[bool, Claim | None]:
+    """Before the ack: drop traffic from disabled workspaces, and claim an event — with the work it stands for
+    when it is a question to answer — so that repeats (Slack's retries, the same message under another event
+    id) are dropped and a claim whose process dies is resumed (bot.slack.delivery). Returns (go on?, claim):
+    (False, None) for a delivery to drop (it still gets a 200, so Slack stops retrying); the claim is None for
+    what is not an event. The two queries use the store's ack-path connection with a short busy timeout; when
+    the database is locked or failing, the event is de-duplicated in memory instead and answered anyway: an
+    ack never waits for the database."""
+    event = body.get("event") or {}
+    try:
+        disabled = deps.state.is_disabled(team)
+    except StateUnavailable as exc:
+        log.warning("state database unavailable on the ack path (%s); carrying on", exc)
+        disabled = False
+    if disabled and event.get("type") not in ("tokens_revoked", "app_uninstalled"):
+        log.info("ignoring a request from disabled workspace %s", team)
+        return False, None
+    key = event_key(body)
+    if not key:
+        return True, None
+    question = answerable(event, bot_user_id)
+    mkey, ckey = message_keys(body) if question else (None, None)
+    work = json.dumps({"event": event, "team": team, "bot_user_id": bot_user_id},
+                      ensure_ascii=False) if question else ""
+    durable = True
+    try:
+        owner = deps.state.claim_event(key, deps.wall(), message_key=mkey, client_msg_key=ckey,
+                                       work=work, lease=deps.lease if question else timedelta(0))
+    except StateUnavailable as exc:
+        log.warning("could not claim event %s in the state database (%s): de-duplicating in memory", key, exc)
+        durable = False
+        owner = "memory" if deps.remember([k for k in (key, mkey, ckey) if k]) else None
+    if owner is None:
+        log.info("duplicate delivery of event %s ignored (retry %s)", key, retry or body.get("retry_attempt"))
+        return False, None
+    return True, Claim(key, owner, 1, durable)
+
+
+def _guard(deps: Deps) -> Callable:
+    """Global middleware: `admit` each request, unless the HTTP front end did before its ack (it passes
+    `admitted` in the context, with any claim). Dropped deliveries get a 200."""
+
+    def guard(body: dict, context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
+        if not context.get("admitted"):
+            go, claim = admit(deps, body, team=context.get("team_id") or body.get("team_id"),
+                              bot_user_id=context.bot_user_id, retry=context.get("retry_num"))
+            if not go:
+                return BoltResponse(status=200, body="")
+            if claim is not None:
+                context["claim"] = claim
         next()
         return None
 
@@ -118,9 +326,12 @@ def _guard(deps: Deps) -> Callable:
 
 
 def _error_handler(deps: Deps) -> Callable:
-    """The one error handler: log it (never the token), then tell the user politely where we can."""
+    """The one error handler: log it (never the token), then tell the user politely where we can — at most
+    once per question: an event's apology goes out only from the caller that closed its claim as failed, so
+    never after its answer was posted, and never once per retry."""
 
-    def on_error(error: Exception, body: dict, logger: logging.Logger, respond, client: WebClient) -> None:  # noqa: ANN001
+    def on_error(error: Exception, body: dict, logger: logging.Logger, respond, client: WebClient,  # noqa: ANN001
+                 context: BoltContext | None = None) -> None:
         code = error.response.get("error") if isinstance(error, SlackApiError) else None
         kind = body.get("type") or body.get("command") or "request"
         if code:
@@ -132,10 +343,11 @@ def _error_handler(deps: Deps) -> Callable:
             if respond is not None and body.get("response_url"):
                 respond(response_type="ephemeral", replace_original=False, **blocks.notice(line).kwargs())
             elif code is None and body.get("type") == "event_callback":
-                event = body.get("event") or {}
-                if event.get("channel") and event.get("ts"):
-                    client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"],
-                                            **blocks.notice(line).kwargs())
+                from bot.slack.delivery import apologise
+
+                claim = (context or {}).get("claim")
+                if claim is not None:
+                    apologise(deps, client, body.get("event") or {}, claim, f"error: {type(error).__name__}")
         except Exception as again:  # noqa: BLE001 - the apology itself failed; logging is all that is left
             logger.warning("could not tell the user about the error: %s", again)
 

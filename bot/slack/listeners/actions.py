@@ -1,4 +1,5 @@
-"""Buttons on the bot's replies. Every handler acks first; button values are JSON written by bot.slack.blocks.
+"""Buttons on the bot's replies. Every handler runs off the ack path (`off_ack_path`: acked at once, the work
+in the listener pool); button values are JSON written by bot.slack.blocks.
 
 - "Did you mean…" suggestions answer in a NEW private reply to the person who clicked (never rewriting a
   message others see).
@@ -16,13 +17,13 @@ from __future__ import annotations
 import json
 import re
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.quoting import quote_for
 from bot.slack import blocks
-from bot.slack.app import Deps
+from bot.slack.app import Deps, off_ack_path
 from bot.slack.listeners.commands import digest_reply, workings_reply
 from bot.slack.listeners.replies import answer_reply, render_answer
 
@@ -59,13 +60,11 @@ def share_failed(channel: str) -> blocks.Message:
 def register(app: App, deps: Deps) -> None:
     """Listen for suggestion, feedback, more, workings, quote, chart and share buttons."""
 
-    @app.action(re.compile(rf"^{blocks.SUGGEST_PREFIX}\d+$"))
-    def on_suggestion(ack: Ack, action: dict, body: dict, respond: Respond) -> None:
-        ack()
+    @off_ack_path(app.action(re.compile(rf"^{blocks.SUGGEST_PREFIX}\d+$")), deps)
+    def on_suggestion(action: dict, body: dict, respond: Respond) -> None:
         _private(respond, answer_reply(deps, action.get("value") or "", user_id=body["user"]["id"], share=True))
 
-    def on_feedback(ack: Ack, action: dict, body: dict, respond: Respond) -> None:
-        ack()
+    def on_feedback(action: dict, body: dict, respond: Respond) -> None:
         data = _value(action)
         vote = "up" if action["action_id"] == blocks.FEEDBACK_UP else "down"
         question = str(data.get("q", ""))
@@ -78,39 +77,34 @@ def register(app: App, deps: Deps) -> None:
             shown, text = rebuilt.blocks, rebuilt.text
         respond(replace_original=True, text=text, blocks=blocks.voted_blocks(shown, vote))
 
-    app.action(blocks.FEEDBACK_UP)(on_feedback)
-    app.action(blocks.FEEDBACK_DOWN)(on_feedback)
+    off_ack_path(app.action(blocks.FEEDBACK_UP), deps)(on_feedback)
+    off_ack_path(app.action(blocks.FEEDBACK_DOWN), deps)(on_feedback)
 
-    @app.action(blocks.MORE)
-    def on_more(ack: Ack, action: dict, respond: Respond) -> None:
-        ack()
+    @off_ack_path(app.action(blocks.MORE), deps)
+    def on_more(action: dict, respond: Respond) -> None:
         question = str(_value(action).get("q", ""))
         _private(respond, blocks.detail_message(question, deps.answer(question, deps.kb, deps.now())))
 
-    @app.action(blocks.QUOTE)
-    def on_quote(ack: Ack, action: dict, respond: Respond) -> None:
-        ack()
+    @off_ack_path(app.action(blocks.QUOTE), deps)
+    def on_quote(action: dict, respond: Respond) -> None:
         question = str(_value(action).get("q", ""))
         now = deps.now()
         quote = quote_for(deps.answer(question, deps.kb, now), deps.kb, now)
         _private(respond, blocks.quote_message(quote.text if quote else None, quote.source if quote else None))
 
-    @app.action(blocks.WORKINGS)
-    def on_workings(ack: Ack, action: dict, respond: Respond) -> None:
-        ack()
+    @off_ack_path(app.action(blocks.WORKINGS), deps)
+    def on_workings(action: dict, respond: Respond) -> None:
         _private(respond, workings_reply(deps, str(_value(action).get("arg", ""))))
 
-    @app.action(blocks.CHART)
-    def on_chart(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
-        ack()
+    @off_ack_path(app.action(blocks.CHART), deps)
+    def on_chart(body: dict, client: WebClient, respond: Respond) -> None:
         from bot.slack.charts import post_charts
 
         thread = (body.get("message") or {}).get("thread_ts")
         post_charts(deps, client, respond, channel=_channel_of(body), thread_ts=thread)
 
-    @app.action(blocks.SHARE)
-    def on_share(ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond) -> None:
-        ack()
+    @off_ack_path(app.action(blocks.SHARE), deps)
+    def on_share(action: dict, body: dict, client: WebClient, respond: Respond) -> None:
         data = _value(action)
         user = body["user"]["id"]
         channel = _channel_of(body)

@@ -1,7 +1,8 @@
 """Slash commands: `/strikebot help|ask|totals|ballots|strikes|remind …` and `/strike-totals [chart] [union or
 group]`.
 
-Ack first (within Slack's 3 s), then work, then reply ephemerally through `respond()` (the response_url) with
+Acked at once in the request thread (`off_ack_path`); the work runs in the listener pool and replies
+ephemerally through `respond()` (the response_url) with
 a 'Share in channel' button. `remind` is delegated to bot.reminder_service.handle_remind; its verbs accept the
 command line's words too (`subscribe`/`unsubscribe` as well as `on`/`off`, bot.help.REMIND_VERBS).
 """
@@ -10,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.digest import Digest, latest_totals, open_ballots, resolve_scope, strikes_digest
 from bot.help import REMIND_VERBS
 from bot.slack import blocks
-from bot.slack.app import Deps
+from bot.slack.app import Deps, off_ack_path
 from bot.slack.listeners.replies import answer_reply
 from bot.slack.text import slack_to_plain
 
@@ -86,8 +87,7 @@ def _strikebot(deps: Deps, command: dict) -> blocks.Message:
 
 
 def _handler(deps: Deps, build: Callable[[Deps, dict], blocks.Message]) -> Callable:
-    def handle(ack: Ack, command: dict, respond: Respond) -> None:
-        ack()
+    def handle(command: dict, respond: Respond) -> None:
         msg = build(deps, command)
         respond(response_type="ephemeral", replace_original=False, **msg.kwargs())
 
@@ -96,16 +96,15 @@ def _handler(deps: Deps, build: Callable[[Deps, dict], blocks.Message]) -> Calla
 
 def register(app: App, deps: Deps) -> None:
     """Listen for `/strikebot` and `/strike-totals` (`/strike-totals chart …` posts the charts)."""
-    app.command("/strikebot")(_handler(deps, _strikebot))
+    off_ack_path(app.command("/strikebot"), deps)(_handler(deps, _strikebot))
     totals = _handler(deps, lambda d, c: digest_reply(d, "totals", slack_to_plain(c.get("text"))))
 
-    @app.command("/strike-totals")
-    def on_totals(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
+    @off_ack_path(app.command("/strike-totals"), deps)
+    def on_totals(command: dict, respond: Respond, client: WebClient) -> None:
         words = (command.get("text") or "").strip().split(" ", 1)
         if words[0].lower() != "chart":
-            totals(ack, command, respond)
+            totals(command, respond)
             return
-        ack()
         from bot.slack.charts import post_charts
 
         post_charts(deps, client, respond, channel=command["channel_id"], thread_ts=None)
