@@ -140,8 +140,8 @@ def register(main: click.Group) -> None:
     @reminders.command("send-due")
     @now_option
     def send_due_cmd(now_text: str | None) -> None:
-        """Post the reminders due at --now and exit (for cron or a systemd timer). Needs SLACK_BOT_TOKEN;
-        honours SLACK_API_URL."""
+        """Post the reminders due at --now and exit (for cron or a systemd timer). Needs SLACK_BOT_TOKEN (or,
+        in OAuth mode, posts with each workspace's installed token); honours SLACK_API_URL."""
         from bot.cli import _settings, open_kb, resolve_now
         from bot.config import ConfigError, require_slack
         from bot.reminder_delivery import make_client, send_due
@@ -153,7 +153,12 @@ def register(main: click.Group) -> None:
         except ConfigError as exc:
             click.echo("Configuration problems:\n" + "\n".join(f"  - {p}" for p in exc.problems), err=True)
             sys.exit(2)
-        report = send_due(open_kb(settings), _state(settings), make_client(settings), now=now)
+        from bot.slack.cli import reminder_clients
+
+        state = _state(settings)
+        client = make_client(settings)
+        report = send_due(open_kb(settings), state, client, now=now,
+                          client_for=reminder_clients(settings, state, client))
         for p in report.sent:
             click.echo(f"sent{' (late)' if p.late else ''}: {p.ballot.id} {p.offset} -> {p.subscription.channel}")
         for p in report.missed:

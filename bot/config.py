@@ -14,6 +14,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+# The bot scopes an OAuth install asks for when SLACK_SCOPES is unset (the same as manifest.yml's).
+DEFAULT_SCOPES = ("app_mentions:read", "chat:write", "commands", "im:history", "im:read", "im:write")
 
 
 class ConfigError(Exception):
@@ -26,7 +28,11 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    """Validated settings. Paths are absolute; `admins` are Slack user IDs; `retention_days` in days."""
+    """Validated settings. Paths are absolute; `admins` are Slack user IDs; `retention_days` in days.
+
+    OAuth mode (`oauth`): SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set, the app is installed per workspace
+    through /slack/install and each workspace's bot token comes from the state database; `slack_scopes` are
+    the bot scopes the install asks for. Otherwise the single-workspace bot token `slack_bot_token` is used."""
 
     slack_bot_token: str | None
     slack_signing_secret: str | None
@@ -37,14 +43,23 @@ class Settings:
     reminder_channel: str | None
     admins: tuple[str, ...]
     retention_days: int
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_scopes: tuple[str, ...] = DEFAULT_SCOPES
+
+    @property
+    def oauth(self) -> bool:
+        """True in OAuth mode: the app's client id and secret are set (installable in any workspace)."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def slack_configured(self) -> bool:
-        """True when a bot token is present (the Slack bot can start)."""
-        return bool(self.slack_bot_token)
+        """True when the Slack bot can start: a bot token, or OAuth mode."""
+        return bool(self.slack_bot_token) or self.oauth
 
     def __repr__(self) -> str:  # never print secrets
-        return f"Settings(kb_path={self.kb_path!s}, state_path={self.state_path!s}, slack={self.slack_configured})"
+        return (f"Settings(kb_path={self.kb_path!s}, state_path={self.state_path!s}, slack={self.slack_configured}, "
+                f"oauth={self.oauth})")
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -56,7 +71,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build Settings from an environment mapping.
 
     Raises ConfigError naming every malformed variable (token prefixes, channel and user ID shapes,
-    retention days, API URL). Missing Slack tokens are not an error here; `require_slack` checks them.
+    retention days, API URL, scopes) and every contradiction (a bot token together with OAuth's client id and
+    secret; only one of the client id and secret). Missing Slack tokens are not an error here; `require_slack`
+    checks them.
     """
     problems: list[str] = []
     bot = _get(environ, "SLACK_BOT_TOKEN")
@@ -77,6 +94,21 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     bad = [a for a in admins if not re.fullmatch(r"[UW][A-Z0-9]{2,}", a)]
     if bad:
         problems.append(f"STRIKEBOT_ADMINS must be Slack user IDs (U…), not {', '.join(bad)}")
+    client_id = _get(environ, "SLACK_CLIENT_ID")
+    client_secret = _get(environ, "SLACK_CLIENT_SECRET")
+    if bool(client_id) != bool(client_secret):
+        have, missing = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET") if client_id else \
+            ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
+        problems.append(f"{have} is set but {missing} is not: OAuth mode needs both (from Basic Information)")
+    if bot and client_id and client_secret:
+        problems.append("SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set: set the bot token "
+                        "for one workspace, or the client id and secret to install in any workspace, not both")
+    raw_scopes = _get(environ, "SLACK_SCOPES")
+    scopes = tuple(x.strip() for x in raw_scopes.split(",") if x.strip()) if raw_scopes else DEFAULT_SCOPES
+    bad_scopes = [x for x in scopes if not re.fullmatch(r"[a-z][a-z_]*(?:[.:][a-z_.]+)*", x)]
+    if bad_scopes:
+        problems.append(f"SLACK_SCOPES must be comma-separated Slack scopes such as chat:write, not "
+                        f"{', '.join(bad_scopes)}")
     raw_days = _get(environ, "STRIKEBOT_RETENTION_DAYS") or "90"
     days = int(raw_days) if raw_days.isdigit() else -1
     if days < 1:
@@ -95,15 +127,20 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         reminder_channel=channel,
         admins=admins,
         retention_days=days,
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
+        slack_scopes=scopes,
     )
 
 
 def require_slack(settings: Settings, *, http: bool) -> None:
     """Check what `strikebot serve` needs. Raises ConfigError naming every missing variable:
-    SLACK_BOT_TOKEN always; SLACK_SIGNING_SECRET in HTTP mode; Socket Mode needs SLACK_APP_TOKEN."""
+    SLACK_BOT_TOKEN unless in OAuth mode; SLACK_SIGNING_SECRET in HTTP mode (OAuth mode is always HTTP: the
+    install pages are web pages)."""
     problems = []
-    if not settings.slack_bot_token:
-        problems.append("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
+    if not settings.slack_bot_token and not settings.oauth:
+        problems.append("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…; or SLACK_CLIENT_ID and "
+                        "SLACK_CLIENT_SECRET to install in any workspace)")
     if http and not settings.slack_signing_secret:
         problems.append("SLACK_SIGNING_SECRET is not set (needed to verify Slack's requests in HTTP mode)")
     if problems:

@@ -94,10 +94,13 @@ def public_ballots(kb: KnowledgeBase, now: datetime) -> list[Ballot]:
     return [b for b in kb.all("ballot") if any_published_by(b, now)]  # type: ignore[misc]
 
 
-def send_due(kb: KnowledgeBase, state: StateStore, client: WebClient, *, now: datetime,
-             grace: timedelta = DEFAULT_GRACE) -> DeliveryReport:
+def send_due(kb: KnowledgeBase, state: StateStore, client: WebClient | None, *, now: datetime,
+             grace: timedelta = DEFAULT_GRACE,
+             client_for: Callable[[str], WebClient | None] | None = None) -> DeliveryReport:
     """Post every reminder due at `now` (aware), record skips and misses, and return what happened.
 
+    Each subscription's reminders go out with `client_for(subscription.team)` when given (OAuth mode: that
+    workspace's token; None = not installed, its reminders wait unclaimed), else with `client`.
     Safe to run from several processes at once and again after a crash: a reminder is posted only by the
     process that claimed it, and a claim is never re-posted. Subscriptions of a disabled workspace
     (`StateStore.disable_workspace`) are left out."""
@@ -105,6 +108,7 @@ def send_due(kb: KnowledgeBase, state: StateStore, client: WebClient, *, now: da
     report = DeliveryReport()
     union_names, group_names = _names(kb)
     paused: set[int] = set()
+    clients: dict[str, WebClient | None] = {}
     # a workspace that revoked the bot's tokens or uninstalled it gets nothing until it is enabled again
     subs = [s for s in state.subscriptions() if not state.is_disabled(s.team)]
     for p in plan(ballots, subs, state.reminder_log(), now, grace=grace):
@@ -120,7 +124,13 @@ def send_due(kb: KnowledgeBase, state: StateStore, client: WebClient, *, now: da
                             p.ballot.id, p.offset, p.subscription.channel)
                 report.missed.append(p)
         elif p.action in (SEND, SEND_LATE) and p.subscription.id not in paused:
-            _deliver(p, state, client, now, report, paused, union_names, group_names)
+            team = p.subscription.team
+            if team not in clients:
+                clients[team] = client_for(team) if client_for is not None else client
+                if clients[team] is None:
+                    log.warning("no bot token for workspace %s: its reminders wait until it is installed", team)
+            if clients[team] is not None:
+                _deliver(p, state, clients[team], now, report, paused, union_names, group_names)
     if report.sent or report.skipped or report.missed or report.failed or report.unconfirmed:
         log.info("reminders at %s: %s", now.isoformat(), report.summary())
     return report
@@ -185,9 +195,11 @@ def _utcnow() -> datetime:
 
 def start_scheduler(settings: Settings, kb: KnowledgeBase, state: StateStore, client: WebClient, *,
                     interval_s: float = 60, stop_event: threading.Event,
-                    clock: Callable[[], datetime] = _utcnow) -> threading.Thread:
-    """Start a daemon thread that subscribes `REMINDER_CHANNEL` (if set) and then runs `send_due` every
-    `interval_s` seconds until `stop_event` is set. `clock()` returns aware UTC (tests pass a frozen one).
+                    clock: Callable[[], datetime] = _utcnow,
+                    client_for: Callable[[str], WebClient | None] | None = None) -> threading.Thread:
+    """Start a daemon thread that subscribes the default reminder channels (`ensure_default_subscription`)
+    and then runs `send_due` every `interval_s` seconds until `stop_event` is set, posting with
+    `client_for(team)` when given (OAuth mode), else `client`. `clock()` returns aware UTC (tests pass a frozen one).
     Returns the started thread. An error in one run is logged and the next run goes ahead."""
     from bot.reminder_service import ensure_default_subscription
 
@@ -200,7 +212,7 @@ def start_scheduler(settings: Settings, kb: KnowledgeBase, state: StateStore, cl
                 ensure_default_subscription(settings, state, clock())
             except Exception:  # noqa: BLE001 - a bad start-up subscription must not stop the reminders
                 log.exception("could not subscribe REMINDER_CHANNEL")
-        send_due(kb, state, client, now=clock())
+        send_due(kb, state, client, now=clock(), client_for=client_for)
 
     return start_periodic("strikebot-reminders", tick, stop_event=stop_event, interval_s=interval_s,
                           on_stop=state.close)

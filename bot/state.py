@@ -9,18 +9,39 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from bot.reminders import CLAIMED, SentRecord, Subscription
 
-# Each step runs once, in order; `PRAGMA user_version` records how many have run.
-MIGRATIONS: list[str] = [
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+
+def _create_slack_oauth_tables(store: StateStore) -> None:
+    """Migration 2: slack-sdk's installation and OAuth-state tables (slack_installations, slack_bots,
+    slack_oauth_states), built by slack-sdk's own table builders so they match its SQLAlchemy stores on any
+    engine. `create_all` skips tables that exist, so re-running the step after a crash is harmless."""
+    import sqlalchemy
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore as Installations
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore as States
+
+    metadata = sqlalchemy.MetaData()
+    Installations.build_installations_table(metadata, Installations.default_installations_table_name)
+    Installations.build_bots_table(metadata, Installations.default_bots_table_name)
+    States.build_oauth_states_table(metadata, States.default_table_name)
+    metadata.create_all(state_engine(store.path))
+
+
+# Each step runs once, in order; `PRAGMA user_version` records how many have run. A step is SQL (run as one
+# transaction with its version number) or a function of the store (for tables defined by a library).
+MIGRATIONS: list[str | Callable[[StateStore], None]] = [
     # 1: the first schema
     """
     CREATE TABLE subscriptions (
@@ -54,6 +75,33 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX unanswered_created ON unanswered (created_utc);
     CREATE INDEX feedback_created ON feedback (created_utc);
+    """,
+    # 2: Slack installations and OAuth state, per workspace (OAuth mode)
+    _create_slack_oauth_tables,
+    # 3: per-workspace data. Subscriptions are keyed on (team, channel) — a Slack Connect channel has one id in
+    # every workspace sharing it; questions and votes carry their workspace so an uninstall can delete them;
+    # each workspace may have its own admins and default reminder channel. Rows from before were made in
+    # single-workspace mode, whose workspace key is ''.
+    """
+    ALTER TABLE feedback ADD COLUMN team TEXT NOT NULL DEFAULT '';
+    ALTER TABLE unanswered ADD COLUMN team TEXT NOT NULL DEFAULT '';
+    ALTER TABLE workspaces ADD COLUMN admins TEXT NOT NULL DEFAULT '';           -- ','-separated user ids
+    ALTER TABLE workspaces ADD COLUMN reminder_channel TEXT NOT NULL DEFAULT '';
+    CREATE TABLE subscriptions_v3 (
+      id INTEGER PRIMARY KEY, channel TEXT NOT NULL, team TEXT NOT NULL DEFAULT '',
+      unions TEXT NOT NULL DEFAULT '', offsets TEXT NOT NULL DEFAULT '7d,1d,0d',
+      created_by TEXT NOT NULL DEFAULT '', created_utc TEXT NOT NULL,
+      paused_utc TEXT, paused_reason TEXT NOT NULL DEFAULT '',
+      UNIQUE (team, channel)
+    );
+    INSERT INTO subscriptions_v3 (id, channel, team, unions, offsets, created_by, created_utc, paused_utc,
+                                  paused_reason)
+      SELECT id, channel, '', unions, offsets, created_by, created_utc, paused_utc, paused_reason
+      FROM subscriptions;
+    DROP TABLE subscriptions;
+    ALTER TABLE subscriptions_v3 RENAME TO subscriptions;
+    CREATE INDEX feedback_team ON feedback (team);
+    CREATE INDEX unanswered_team ON unanswered (team);
     """,
 ]
 
@@ -141,6 +189,10 @@ class StateStore:
         c = self.conn()
         version = c.execute("PRAGMA user_version").fetchone()[0]
         for step, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+            if callable(sql):
+                sql(self)
+                c.execute(f"PRAGMA user_version = {step}")
+                continue
             try:
                 # one script = one transaction: the step and its version number land together or not at all
                 c.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {step};\nCOMMIT;")
@@ -162,16 +214,18 @@ class StateStore:
                 self._hot_conn = None
 
     # ---- Slack: feedback, unanswered questions, event de-duplication, workspaces, retention ---------------
-    def record_feedback(self, user_id: str, question: str, answer_id: str, vote: str, now: datetime) -> int:
-        """Store one 👍/👎 vote. `vote` is 'up' or 'down' (ValueError otherwise); returns the new row id."""
+    def record_feedback(self, user_id: str, question: str, answer_id: str, vote: str, now: datetime, *,
+                        team: str = "") -> int:
+        """Store one 👍/👎 vote made in workspace `team` ('' in single-workspace mode). `vote` is 'up' or
+        'down' (ValueError otherwise); returns the new row id."""
         if vote not in ("up", "down"):
             raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
         c = self.conn()
         with c:
             cur = c.execute(
-                "INSERT INTO feedback (user_id, question, answer_id, vote, created_utc) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (user_id, question, answer_id, vote, _utc(now)),
+                "INSERT INTO feedback (user_id, question, answer_id, vote, created_utc, team) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (user_id, question, answer_id, vote, _utc(now), team),
             )
         return int(cur.lastrowid or 0)
 
@@ -183,13 +237,16 @@ class StateStore:
         ).fetchall()
         return [FeedbackVote(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5])) for r in rows]
 
-    def log_unanswered(self, user_id: str, question: str, normalised: str, now: datetime) -> int:
-        """Log a question the bot could not answer (for `strikebot kb gaps`); returns the new row id."""
+    def log_unanswered(self, user_id: str, question: str, normalised: str, now: datetime, *,
+                       team: str = "") -> int:
+        """Log a question the bot could not answer in workspace `team` ('' in single-workspace mode), for
+        `strikebot kb gaps`; returns the new row id."""
         c = self.conn()
         with c:
             cur = c.execute(
-                "INSERT INTO unanswered (user_id, question, normalised, created_utc) VALUES (?, ?, ?, ?)",
-                (user_id, question, normalised, _utc(now)),
+                "INSERT INTO unanswered (user_id, question, normalised, created_utc, team) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (user_id, question, normalised, _utc(now), team),
             )
         return int(cur.lastrowid or 0)
 
@@ -234,6 +291,49 @@ class StateStore:
             row = c.execute("SELECT disabled_utc FROM workspaces WHERE team = ?", (team,)).fetchone()
         return bool(row and row[0])
 
+    def workspace_settings(self, team: str) -> tuple[tuple[str, ...], str | None]:
+        """(admins, default reminder channel) stored for workspace `team` ('' = the single workspace); ((),
+        None) when nothing is stored."""
+        row = self.conn().execute("SELECT admins, reminder_channel FROM workspaces WHERE team = ?",
+                                  (team,)).fetchone()
+        if not row:
+            return (), None
+        return tuple(a for a in row[0].split(",") if a), row[1] or None
+
+    def set_workspace_settings(self, team: str, *, admins: tuple[str, ...] | None = None,
+                               reminder_channel: str | None = None) -> None:
+        """Store workspace `team`'s admins (Slack user ids) and/or default reminder channel id ('' clears
+        it); an argument left None is left as it is."""
+        c = self.conn()
+        with c:
+            c.execute("INSERT INTO workspaces (team) VALUES (?) ON CONFLICT (team) DO NOTHING", (team,))
+            if admins is not None:
+                c.execute("UPDATE workspaces SET admins = ? WHERE team = ?", (",".join(admins), team))
+            if reminder_channel is not None:
+                c.execute("UPDATE workspaces SET reminder_channel = ? WHERE team = ?", (reminder_channel, team))
+
+    def default_reminder_channels(self) -> list[tuple[str, str]]:
+        """(team, channel) for every workspace with a stored default reminder channel."""
+        return [(r[0], r[1]) for r in self.conn().execute(
+            "SELECT team, reminder_channel FROM workspaces WHERE reminder_channel != '' ORDER BY team")]
+
+    def forget_workspace(self, team: str) -> dict[str, int]:
+        """Delete everything stored about workspace `team` (the app was uninstalled there): its subscriptions
+        and their sent log, questions and user ids (unanswered), feedback votes and settings. The `workspaces`
+        row stays only as the disabled flag, if one was set; event de-duplication records (event ids only)
+        expire as usual. Returns {table: rows deleted}."""
+        c = self.conn()
+        with c:
+            counts = {
+                "reminders_sent": c.execute("DELETE FROM reminders_sent WHERE subscription_id IN "
+                                            "(SELECT id FROM subscriptions WHERE team = ?)", (team,)).rowcount,
+                "subscriptions": c.execute("DELETE FROM subscriptions WHERE team = ?", (team,)).rowcount,
+                "feedback": c.execute("DELETE FROM feedback WHERE team = ?", (team,)).rowcount,
+                "unanswered": c.execute("DELETE FROM unanswered WHERE team = ?", (team,)).rowcount,
+            }
+            c.execute("UPDATE workspaces SET admins = '', reminder_channel = '' WHERE team = ?", (team,))
+        return counts
+
     def purge(self, older_than_days: int, now: datetime) -> dict[str, int]:
         """Delete questions and user IDs (feedback, unanswered) older than `older_than_days` days, and event
         de-duplication records older than EVENT_KEEP. Returns {table: rows deleted}."""
@@ -265,37 +365,44 @@ class StateStore:
 
     def subscribe(self, channel: str, targets: tuple[str, ...], offsets: tuple[str, ...], now: datetime, *,
                   created_by: str = "", team: str = "") -> Subscription:
-        """Subscribe `channel` (or replace its subscription): `targets` organisation/staff-group ids (empty =
-        all ballots), `offsets` like ('7d', '1d', '0d'). It takes effect at `now` (aware) and is un-paused;
-        the id, and so the sent log, are kept. Returns the stored subscription."""
+        """Subscribe `channel` of workspace `team` ('' in single-workspace mode), or replace its subscription:
+        `targets` organisation/staff-group ids (empty = all ballots), `offsets` like ('7d', '1d', '0d'). It
+        takes effect at `now` (aware) and is un-paused; the id, and so the sent log, are kept. Returns the
+        stored subscription."""
         c = self.conn()
         with c:
             c.execute(
                 "INSERT INTO subscriptions (channel, team, unions, offsets, created_by, created_utc) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel) DO UPDATE SET team = excluded.team, "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (team, channel) DO UPDATE SET "
                 "unions = excluded.unions, offsets = excluded.offsets, created_by = excluded.created_by, "
                 "created_utc = excluded.created_utc, paused_utc = NULL, paused_reason = ''",
                 (channel, team, ";".join(targets), ",".join(offsets), created_by, _utc(now)),
             )
-        sub = self.subscription(channel)
+        sub = self.subscription(channel, team=team)
         assert sub is not None
         return sub
 
-    def unsubscribe(self, channel: str) -> bool:
-        """Remove `channel`'s subscription; True if there was one. Its sent log is kept."""
+    def unsubscribe(self, channel: str, *, team: str = "") -> bool:
+        """Remove the subscription of `channel` in workspace `team`; True if there was one. Its sent log is
+        kept."""
         c = self.conn()
         with c:
-            return c.execute("DELETE FROM subscriptions WHERE channel = ?", (channel,)).rowcount == 1
+            return c.execute("DELETE FROM subscriptions WHERE team = ? AND channel = ?",
+                             (team, channel)).rowcount == 1
 
-    def subscription(self, channel: str) -> Subscription | None:
-        """`channel`'s subscription, or None."""
-        r = self.conn().execute(f"SELECT {self._SUB_COLS} FROM subscriptions WHERE channel = ?",
-                                (channel,)).fetchone()
+    def subscription(self, channel: str, *, team: str = "") -> Subscription | None:
+        """The subscription of `channel` in workspace `team`, or None."""
+        r = self.conn().execute(f"SELECT {self._SUB_COLS} FROM subscriptions WHERE team = ? AND channel = ?",
+                                (team, channel)).fetchone()
         return self._subscription(r) if r else None
 
-    def subscriptions(self) -> list[Subscription]:
-        """Every subscription (paused ones too), oldest first."""
-        rows = self.conn().execute(f"SELECT {self._SUB_COLS} FROM subscriptions ORDER BY id").fetchall()
+    def subscriptions(self, *, team: str | None = None) -> list[Subscription]:
+        """Every subscription (paused ones too), oldest first; only workspace `team`'s unless None."""
+        if team is None:
+            rows = self.conn().execute(f"SELECT {self._SUB_COLS} FROM subscriptions ORDER BY id").fetchall()
+        else:
+            rows = self.conn().execute(f"SELECT {self._SUB_COLS} FROM subscriptions WHERE team = ? ORDER BY id",
+                                       (team,)).fetchall()
         return [self._subscription(r) for r in rows]
 
     def pause_subscription(self, subscription_id: int, reason: str, now: datetime) -> bool:
@@ -355,3 +462,21 @@ class StateStore:
             cur = c.execute("DELETE FROM reminders_sent WHERE status = 'claimed' AND ballot_id = ? AND "
                             "subscription_id = ? AND offset = ? AND closes_utc = ?", key)
         return cur.rowcount == 1
+
+
+_ENGINES: dict[Path, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def state_engine(path: Path) -> Engine:
+    """The SQLAlchemy Engine on the state database at `path` (one per path, shared), for slack-sdk's
+    SQLAlchemy installation and OAuth-state stores. SQLite today; the one place to switch engines."""
+    from sqlalchemy import create_engine
+
+    key = Path(path).resolve()
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            engine = _ENGINES[key] = create_engine(
+                f"sqlite:///{key}", connect_args={"timeout": 10, "check_same_thread": False})
+        return engine

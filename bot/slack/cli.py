@@ -10,13 +10,19 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.config import ConfigError, Settings, load_settings, require_slack
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.state import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,9 @@ def serve_settings(environ: Mapping[str, str], *, force_http: bool) -> tuple[Set
         settings = Settings(environ.get("SLACK_BOT_TOKEN") or None, environ.get("SLACK_SIGNING_SECRET") or None,
                             environ.get("SLACK_APP_TOKEN") or None, None, Path("."), Path("."), None, (), 90)
     http = force_http or not settings.slack_app_token
+    if settings.oauth and not http:
+        problems.append("SLACK_APP_TOKEN (Socket Mode) and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth mode) are "
+                        "both set: the install pages need HTTP mode; unset SLACK_APP_TOKEN or pass --http")
     try:
         require_slack(settings, http=http)
     except ConfigError as exc:
@@ -74,14 +83,15 @@ def register(main: click.Group, kb_group: click.Group) -> None:
         kb = open_kb(settings)
         state = StateStore(settings.state_path)
         app = create_app(settings, kb, state)
-        try:
-            auth = app.client.auth_test()
-        except SlackApiError as exc:
-            _fail_config([f"SLACK_BOT_TOKEN was refused by Slack ({exc.response.get('error')})"])
-        except OSError as exc:
-            click.echo(f"Cannot reach Slack's Web API: {exc}", err=True)
-            sys.exit(1)
-        state.enable_workspace(auth.get("team_id") or "")
+        if not settings.oauth:  # OAuth mode: each workspace's token is checked when it is first used
+            try:
+                auth = app.client.auth_test()
+            except SlackApiError as exc:
+                _fail_config([f"SLACK_BOT_TOKEN was refused by Slack ({exc.response.get('error')})"])
+            except OSError as exc:
+                click.echo(f"Cannot reach Slack's Web API: {exc}", err=True)
+                sys.exit(1)
+            state.enable_workspace(auth.get("team_id") or "")
         stop = threading.Event()
         from bot.clock import parse_now
 
@@ -90,7 +100,8 @@ def register(main: click.Group, kb_group: click.Group) -> None:
         try:
             if http:
                 server = SlackHTTPServer(app, kb, host=host, port=port)
-                click.echo(f"strikebot: HTTP mode on {host}:{server.port} (POST /slack/events, GET /healthz)",
+                oauth = ", GET /slack/install, GET /slack/oauth_redirect" if settings.oauth else ""
+                click.echo(f"strikebot: HTTP mode on {host}:{server.port} (POST /slack/events, GET /healthz{oauth})",
                            err=True)
                 server.serve_forever()
             else:
@@ -165,4 +176,14 @@ def _start_reminders(settings: Settings, kb, state, client, stop: threading.Even
         from bot.reminder_delivery import start_scheduler
     except ImportError:
         return
-    start_scheduler(settings, kb, state, client, stop_event=stop)
+    start_scheduler(settings, kb, state, client, stop_event=stop, client_for=reminder_clients(settings, state, client))
+
+
+def reminder_clients(settings: Settings, state: StateStore,
+                     client: WebClient) -> Callable[[str], WebClient | None]:
+    """`client_for(team)` for the reminders: OAuth mode looks each workspace's bot token up in the state
+    database; single-workspace mode always answers `client`."""
+    from bot.slack.app import workspace_clients
+    from bot.slack.oauth import WorkspaceInstallations
+
+    return workspace_clients(settings, WorkspaceInstallations(settings, state) if settings.oauth else None, client)

@@ -2,7 +2,8 @@
 
 POST /slack/events -> Bolt (events, slash commands and interactions; Bolt checks the signature and answers
 401 to forged, altered or stale requests). GET /healthz -> 200 with the knowledge base's newest as-of date
-(503 when the knowledge base file is missing). Everything else is 404.
+(503 when the knowledge base file is missing). In OAuth mode, GET /slack/install and GET /slack/oauth_redirect
+-> Bolt's OAuth flow (unsigned: a browser, not Slack, calls them). Everything else is 404.
 """
 
 from __future__ import annotations
@@ -45,7 +46,14 @@ def _handler_class(app: App, kb: KnowledgeBase) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            if urlsplit(self.path).path != HEALTH_PATH:
+            url = urlsplit(self.path)
+            flow = app.oauth_flow
+            if flow is not None and url.path in (flow.install_path, flow.redirect_uri_path):
+                req = BoltRequest(body="", query=url.query, headers={k.lower(): v for k, v in self.headers.items()})
+                resp = flow.handle_installation(req) if url.path == flow.install_path else flow.handle_callback(req)
+                self._send(resp.status, resp.body or "", resp.headers)
+                return
+            if url.path != HEALTH_PATH:
                 self._send(404, "Not Found", {"Content-Type": "text/plain; charset=utf-8"})
                 return
             try:

@@ -33,7 +33,8 @@ def register(app: App, deps: Deps) -> None:
         ack()
         container = body.get("container") or {}
         ephemeral = bool(container.get("is_ephemeral")) or not container.get("message_ts")
-        msg = answer_reply(deps, action.get("value") or "", user_id=body["user"]["id"], share=ephemeral)
+        msg = answer_reply(deps, action.get("value") or "", user_id=body["user"]["id"], share=ephemeral,
+                           team=(body.get("team") or {}).get("id"))
         if ephemeral:
             respond(replace_original=True, **msg.kwargs())
         else:
@@ -44,7 +45,7 @@ def register(app: App, deps: Deps) -> None:
         data = _value(action)
         vote = "up" if action["action_id"] == blocks.FEEDBACK_UP else "down"
         deps.state.record_feedback(body["user"]["id"], str(data.get("q", "")), str(data.get("a", "")), vote,
-                                   deps.now())
+                                   deps.now(), team=deps.team_key((body.get("team") or {}).get("id")))
         respond(response_type="ephemeral", replace_original=False, **blocks.feedback_thanks(vote).kwargs())
 
     app.action(blocks.FEEDBACK_UP)(on_feedback)

@@ -22,7 +22,7 @@ def _is_human_message(event: dict) -> bool:
 def _reply(deps: Deps, client: WebClient, context: BoltContext, event: dict, *, thread: bool) -> None:
     """Answer `event` in its channel: in the mention's thread (`thread`), else in the thread it came from."""
     question = slack_to_plain(event.get("text"), bot_user_id=context.bot_user_id)
-    msg = answer_reply(deps, question, user_id=event["user"])
+    msg = answer_reply(deps, question, user_id=event["user"], team=context.team_id)
     thread_ts = event.get("thread_ts") or (event["ts"] if thread else None)
     client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, unfurl_links=False,
                             unfurl_media=False, **msg.kwargs())
