@@ -2,6 +2,9 @@
 
 `/api/<method>` answers like Slack's Web API; `/response/<id>` stands in for slash-command and button
 `response_url`s. Tests script replies per method with `fake.script(method, Reply(...), ...)`.
+OAuth: `fake.add_workspace(team, token)` returns a code that `oauth.v2.access` exchanges for that workspace's
+bot token; `auth.test` then answers for the workspace whose token it is given. Every call records the
+Authorization header it came with (`call.auth`), so tests can check which workspace's token was used.
 """
 
 from __future__ import annotations
@@ -36,6 +39,12 @@ class Call:
     path: str
     body: dict
     at: float
+    auth: str = ""  # the Authorization header ('Bearer xoxb-…'; Basic for oauth.v2.access)
+
+    @property
+    def token(self) -> str:
+        """The bearer token the call carried ('' if none)."""
+        return self.auth[7:] if self.auth.startswith("Bearer ") else ""
 
 
 def not_ok(error: str) -> Reply:
@@ -62,6 +71,7 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._recorded = threading.Condition(self._lock)  # notified on every recorded call: waiters never poll
         self._ts = 1700000000
+        self.workspaces: dict[str, dict] = {}  # bot token -> {team, bot_user, bot_id, installer, code}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,7 +79,8 @@ class FakeSlack:
 
             def do_POST(self) -> None:  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
-                reply = fake._record(self.path, self.headers.get("Content-Type") or "", raw)
+                reply = fake._record(self.path, self.headers.get("Content-Type") or "", raw,
+                                     self.headers.get("Authorization") or "")
                 data = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
@@ -108,22 +119,49 @@ class FakeSlack:
         with self._lock:
             self._scripts.setdefault(method, []).extend(replies)
 
-    def _record(self, path: str, ctype: str, raw: str) -> Reply:
+    def add_workspace(self, team: str, token: str, *, bot_user: str = BOT_USER, bot_id: str = BOT_ID,
+                      installer: str = "U0INSTALL") -> str:
+        """Make a workspace `team` whose install yields bot `token`; returns the OAuth code for
+        oauth.v2.access (what Slack appends to the redirect URL)."""
+        code = f"code-{team}-{len(self.workspaces)}"
+        with self._lock:
+            self.workspaces[token] = {"team": team, "bot_user": bot_user, "bot_id": bot_id,
+                                      "installer": installer, "code": code}
+        return code
+
+    def _record(self, path: str, ctype: str, raw: str, auth: str = "") -> Reply:
         if "json" in ctype:
             body = json.loads(raw or "{}")
         else:
             body = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(raw).items()}
         method = path.split("/api/", 1)[1].split("?")[0] if "/api/" in path else "response_url"
         with self._lock:
-            self.calls.append(Call(method, path, body, time.monotonic()))
+            self.calls.append(Call(method, path, body, time.monotonic(), auth))
             self._recorded.notify_all()
             queue = self._scripts.get(method)
             if queue:
                 return queue.pop(0)
             self._ts += 1
-        return Reply(self._default(method, body))
+        return Reply(self._default(method, body, auth))
 
-    def _default(self, method: str, body: dict) -> dict:
+    def _default(self, method: str, body: dict, auth: str = "") -> dict:
+        token = auth[7:] if auth.startswith("Bearer ") else ""
+        if method == "oauth.v2.access":
+            ws = next(((t, w) for t, w in self.workspaces.items() if w["code"] == body.get("code")), None)
+            if ws is None or not auth.startswith("Basic "):
+                return {"ok": False, "error": "invalid_code" if ws is None else "invalid_client_id"}
+            t, w = ws
+            return {"ok": True, "app_id": "A0TEST", "authed_user": {"id": w["installer"]},
+                    "scope": body.get("scope") or "app_mentions:read,chat:write,commands", "token_type": "bot",
+                    "access_token": t, "bot_user_id": w["bot_user"], "team": {"id": w["team"], "name": w["team"]},
+                    "enterprise": None, "is_enterprise_install": False}
+        if method == "auth.test" and token in self.workspaces:
+            w = self.workspaces[token]
+            return {"ok": True, "url": "https://test.slack.com/", "team": w["team"], "user": "strikebot",
+                    "team_id": w["team"], "user_id": w["bot_user"], "bot_id": w["bot_id"],
+                    "is_enterprise_install": False}
+        if method == "auth.test" and token.startswith("xoxb-gone"):
+            return {"ok": False, "error": "invalid_auth"}
         if method == "auth.test":
             return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "strikebot",
                     "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
