@@ -55,6 +55,17 @@ def open_kb(settings: Settings, *, build_if_missing: bool = True) -> KnowledgeBa
     return KnowledgeBase.open(settings.kb_path)
 
 
+def open_state(settings: Settings):  # noqa: ANN201 - StateStore (bot.state imports SQLAlchemy: kept local)
+    """Open (and migrate) the state database named by STRIKEBOT_STATE, or exit 1 with one line saying why not."""
+    from bot.state import StateConfigError, StateStore, StateUnavailable
+
+    try:
+        return StateStore(settings.state_path)
+    except (StateConfigError, StateUnavailable) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+
+
 def _do_build(source: Path, out: Path) -> dict[str, int]:
     try:
         return build(source, out)

@@ -13,9 +13,9 @@ import click
 
 
 def _state(settings):  # noqa: ANN001, ANN202 - Settings -> StateStore (imports kept local: no cycles)
-    from bot.state import StateStore
+    from bot.cli import open_state
 
-    return StateStore(settings.state_path)
+    return open_state(settings)
 
 
 def _channel_arg(ctx: click.Context, param: click.Parameter, value: str) -> str:

@@ -28,7 +28,9 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    """Validated settings. Paths are absolute; `admins` are Slack user IDs; `retention_days` in days.
+    """Validated settings. Paths are absolute; `state_path` is a Path, or a `postgresql://` URL string when
+    the state lives in PostgreSQL (`bot.state.StateStore` takes either); `admins` are Slack user IDs;
+    `retention_days` in days.
 
     OAuth mode (`oauth`): SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set, the app is installed per workspace
     through /slack/install and each workspace's bot token comes from the state database; `slack_scopes` are
@@ -39,7 +41,7 @@ class Settings:
     slack_app_token: str | None
     slack_api_url: str | None
     kb_path: Path
-    state_path: Path
+    state_path: Path | str  # the state database: an absolute SQLite file path, or a postgresql:// URL (str)
     reminder_channel: str | None
     admins: tuple[str, ...]
     retention_days: int
@@ -58,8 +60,22 @@ class Settings:
         return bool(self.slack_bot_token) or self.oauth
 
     def __repr__(self) -> str:  # never print secrets
-        return (f"Settings(kb_path={self.kb_path!s}, state_path={self.state_path!s}, slack={self.slack_configured}, "
+        state = _URL_PASSWORD.sub(r"\1***@", str(self.state_path))
+        return (f"Settings(kb_path={self.kb_path!s}, state_path={state}, slack={self.slack_configured}, "
                 f"oauth={self.oauth})")
+
+
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_URL_PASSWORD = re.compile(r"^([^:/]+://[^:/@]*:)[^@]*@")
+
+
+def _state_target(raw: str | None, problems: list[str]) -> Path | str:
+    """STRIKEBOT_STATE -> an absolute file Path (default data/state.sqlite) or the postgresql:// URL as given."""
+    if raw and (m := _URL.match(raw)):
+        if m.group(1).split("+")[0] not in ("postgresql", "postgres"):
+            problems.append(f"STRIKEBOT_STATE must be a file path or a postgresql:// URL, not a {m.group(1)}:// URL")
+        return raw
+    return Path(raw or DEFAULT_DATA_DIR / "state.sqlite").expanduser().resolve()
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -71,9 +87,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build Settings from an environment mapping.
 
     Raises ConfigError naming every malformed variable (token prefixes, channel and user ID shapes,
-    retention days, API URL, scopes) and every contradiction (a bot token together with OAuth's client id and
-    secret; only one of the client id and secret). Missing Slack tokens are not an error here; `require_slack`
-    checks them.
+    retention days, API URL, scopes, a STRIKEBOT_STATE URL that is not postgresql://) and every contradiction
+    (a bot token together with OAuth's client id and secret; only one of the client id and secret). Missing
+    Slack tokens are not an error here; `require_slack` checks them.
     """
     problems: list[str] = []
     bot = _get(environ, "SLACK_BOT_TOKEN")
@@ -113,10 +129,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     days = int(raw_days) if raw_days.isdigit() else -1
     if days < 1:
         problems.append(f"STRIKEBOT_RETENTION_DAYS must be a whole number of days >= 1, not {raw_days!r}")
+    state = _state_target(_get(environ, "STRIKEBOT_STATE"), problems)
     if problems:
         raise ConfigError(problems)
     kb = Path(_get(environ, "STRIKEBOT_KB") or DEFAULT_DATA_DIR / "knowledge.sqlite").expanduser().resolve()
-    state = Path(_get(environ, "STRIKEBOT_STATE") or DEFAULT_DATA_DIR / "state.sqlite").expanduser().resolve()
     return Settings(
         slack_bot_token=bot,
         slack_signing_secret=_get(environ, "SLACK_SIGNING_SECRET"),

@@ -1,117 +1,287 @@
 """Runtime state database: what users did. Never rebuilt, never touched by `kb build`.
 
 Holds reminder subscriptions and the sent log, feedback votes, unanswered questions and the Slack event
-de-duplication record. WAL mode and short transactions, so Bolt worker threads and a cron `send-due` can share
-it. The schema evolves only through `MIGRATIONS` (append, never edit a shipped step).
+claims (de-duplication, and the work a claim stands for until it is done). One store, two engines (`STRIKEBOT_STATE`): a SQLite file (the default; WAL mode and short
+transactions, so Bolt worker threads and a cron `send-due` can share it) or a PostgreSQL database shared by
+several instances. Every query is SQLAlchemy Core, so one statement serves both engines; the claims that make
+replies and reminders exactly-once are the database's own (unique keys with INSERT … ON CONFLICT DO NOTHING,
+conditional UPDATEs, and on PostgreSQL row locks with SKIP LOCKED to take over an expired lease), so they hold
+across threads, processes and machines alike.
+
+The schema evolves only through `MIGRATIONS` (append, never edit a shipped step); each step runs once, in
+order, in one transaction with its version number, on either engine.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
+import re
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-import sqlite_utils
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.reminders import CLAIMED, SentRecord, Subscription
 
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+StateTarget = Path | str  # a SQLite file path, or a postgresql:// URL
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
-def _create_slack_oauth_tables(store: StateStore) -> None:
-    """Migration 2: slack-sdk's installation and OAuth-state tables (slack_installations, slack_bots,
-    slack_oauth_states), built by slack-sdk's own table builders so they match its SQLAlchemy stores on any
-    engine. `create_all` skips tables that exist, so re-running the step after a crash is harmless."""
-    import sqlalchemy
+class StateConfigError(ValueError):
+    """`STRIKEBOT_STATE` is neither a file path nor a postgresql:// URL (message says which scheme it had)."""
+
+
+class StateUnavailable(Exception):
+    """The state database cannot be used: it could not be opened (server unreachable, login refused, file not
+    writable; the message is one line naming the database, password masked, and the driver's reason), or, on
+    the ack path (`claim_event`, `is_disabled`), it is locked by another writer past ACK_BUSY_TIMEOUT_S or
+    failing right now."""
+
+
+def is_url(target: StateTarget) -> bool:
+    """True when `target` is written as a URL (`scheme://…`) rather than a file path."""
+    return isinstance(target, str) and bool(_URL.match(target))
+
+
+def state_url(target: StateTarget) -> sa.URL:
+    """The SQLAlchemy URL of the state database named by `target` (`STRIKEBOT_STATE`).
+
+    A file path (Path, or str without a scheme) -> `sqlite:///<absolute path>`; `postgresql://…` or
+    `postgres://…` (optionally `+psycopg`) -> `postgresql+psycopg://…`, the driver this project installs.
+    Raises StateConfigError for any other scheme or a malformed URL."""
+    if not is_url(target):
+        return sa.URL.create("sqlite", database=str(Path(target).expanduser().resolve()))
+    try:
+        url = sa.make_url(str(target))
+    except sa.exc.ArgumentError as exc:
+        raise StateConfigError(f"STRIKEBOT_STATE is not a valid URL ({exc})") from None
+    backend, _, driver = url.drivername.partition("+")
+    if backend not in _POSTGRES_SCHEMES or driver not in ("", "psycopg"):
+        raise StateConfigError(f"STRIKEBOT_STATE must be a file path or a postgresql:// URL, "
+                               f"not a {url.drivername}:// URL")
+    return url.set(drivername="postgresql+psycopg")
+
+
+def redact(target: StateTarget) -> str:
+    """`target` fit to print or log: a URL's password is masked; a path is shown as it is."""
+    return state_url(target).render_as_string(hide_password=True) if is_url(target) else str(target)
+
+
+def create_state_engine(target: StateTarget, *, busy_timeout_s: float = 10) -> sa.Engine:
+    """A SQLAlchemy Engine on the state database named by `target`, set up for this project's use.
+
+    SQLite: the file (and its folder) is created; every pooled connection uses WAL, a 10 s busy timeout and
+    foreign keys; transactions begin with a plain BEGIN, or BEGIN IMMEDIATE on a connection whose execution
+    option `write` is true (a writer then queues for the lock at its start instead of failing to upgrade a read
+    lock mid-transaction). PostgreSQL: psycopg 3, READ COMMITTED, connections checked before reuse.
+    `busy_timeout_s` bounds waiting for another writer's lock (SQLite busy timeout; PostgreSQL lock_timeout,
+    and a connect timeout when it is short).
+    This is the engine other stores that belong in the state database (e.g. Slack installations) should use:
+    `StateStore.engine`, or this function given `Settings.state_path`. Raises StateConfigError (see
+    `state_url`)."""
+    url = state_url(target)
+    ms = int(busy_timeout_s * 1000)
+    if url.get_backend_name() != "sqlite":
+        args: dict[str, Any] = {"options": f"-c lock_timeout={ms}"}
+        if busy_timeout_s < 2:
+            args["connect_timeout"] = 2  # libpq's least; without it a dead server holds an ack for minutes
+        return sa.create_engine(url, pool_pre_ping=True, connect_args=args)
+    Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # the driver's own implicit BEGINs off: SQLAlchemy's begin event decides
+        cur = dbapi_conn.cursor()
+        for pragma in ("journal_mode=WAL", f"busy_timeout={ms}", "synchronous=NORMAL", "foreign_keys=ON"):
+            cur.execute(f"PRAGMA {pragma}")  # synchronous=NORMAL: WAL's usual setting, durable without an fsync each
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+    return engine
+
+
+# ---- schema: numbered migrations, shared by both engines ------------------------------------------------------
+# A step is a function of an open transaction. Steps build their own Table objects (never the query tables
+# below), so a shipped step keeps creating exactly what it created when it shipped.
+
+
+def _m1_first_schema(c: sa.Connection) -> None:
+    m = sa.MetaData()
+    text, req = sa.Text, {"nullable": False}
+    sa.Table(
+        "subscriptions", m,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("channel", text, **req),
+        sa.Column("team", text, server_default="", **req),
+        sa.Column("unions", text, server_default="", **req),  # ';'-separated organisation/staff-group ids; '' = all
+        sa.Column("offsets", text, server_default="7d,1d,0d", **req),
+        sa.Column("created_by", text, server_default="", **req),
+        sa.Column("created_utc", text, **req),
+        sa.Column("paused_utc", text),
+        sa.Column("paused_reason", text, server_default="", **req),
+        sa.UniqueConstraint("channel"),
+    )
+    sa.Table(
+        "reminders_sent", m,
+        sa.Column("ballot_id", text, primary_key=True),
+        sa.Column("subscription_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("offset", text, primary_key=True),
+        sa.Column("closes_utc", text, primary_key=True),  # the close this reminder was planned for (re-plan on change)
+        sa.Column("status", text, **req),  # claimed / sent / late_sent / skipped / missed / failed
+        sa.Column("claimed_utc", text, **req),
+        sa.Column("confirmed_utc", text),
+        sa.Column("message_ts", text),
+        sa.Column("detail", text, server_default="", **req),
+    )
+    feedback = sa.Table(
+        "feedback", m,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("user_id", text, **req),
+        sa.Column("question", text, **req),
+        sa.Column("answer_id", text, **req),
+        sa.Column("vote", text, **req),
+        sa.Column("created_utc", text, **req),
+        sa.CheckConstraint("vote IN ('up','down')"),
+    )
+    unanswered = sa.Table(
+        "unanswered", m,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("user_id", text, server_default="", **req),
+        sa.Column("question", text, **req),
+        sa.Column("normalised", text, **req),
+        sa.Column("created_utc", text, **req),
+    )
+    sa.Table("seen_events", m, sa.Column("event_key", text, primary_key=True), sa.Column("seen_utc", text, **req))
+    sa.Table(
+        "workspaces", m,
+        sa.Column("team", text, primary_key=True),
+        sa.Column("disabled_utc", text),
+        sa.Column("reason", text, server_default="", **req),
+    )
+    sa.Index("unanswered_created", unanswered.c.created_utc)
+    sa.Index("feedback_created", feedback.c.created_utc)
+    m.create_all(c, checkfirst=False)
+
+
+def _m2_claims_with_leases(c: sa.Connection) -> None:
+    # An event claim carries the work it stands for (the event, as JSON) until it is done, so a claim whose
+    # process died is resumed by another; a message is claimed once whatever event ids carry it. Reminder claims
+    # get a lease too: a claim whose lease ran out is settled (looked up in Slack) and then re-sent, instead of
+    # being left unsent for ever.
+    m = sa.MetaData()
+    text, req = sa.Text, {"nullable": False}
+    claims = sa.Table(
+        "event_claims", m,
+        sa.Column("event_key", text, primary_key=True),  # team:event_id
+        sa.Column("message_key", text, unique=True),  # team:channel:ts of a message we answer (NULL: not one)
+        sa.Column("client_msg_key", text, unique=True),  # team:client_msg_id when Slack sent one
+        sa.Column("status", text, **req),  # claimed / done / failed
+        sa.Column("owner", text, **req),  # random token of the claim's current holder
+        sa.Column("work", text, server_default="", **req),  # JSON of the work to do; emptied once done or failed
+        sa.Column("claimed_utc", text, **req),
+        sa.Column("lease_utc", text, **req),
+        sa.Column("attempts", sa.Integer, server_default="1", **req),
+        sa.Column("done_utc", text),
+        sa.Column("reply_ts", text),
+        sa.Column("detail", text, server_default="", **req),
+    )
+    sa.Index("event_claims_lease", claims.c.status, claims.c.lease_utc)
+    sa.Index("event_claims_claimed", claims.c.claimed_utc)
+    m.create_all(c, checkfirst=False)
+    c.exec_driver_sql("ALTER TABLE reminders_sent ADD COLUMN lease_utc TEXT")  # a 'claimed' row past it: take over
+    c.exec_driver_sql("ALTER TABLE reminders_sent ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0")
+
+
+def _m3_workspaces(c: sa.Connection) -> None:
+    # Installable in any workspace (OAuth mode). slack-sdk's installation and OAuth-state tables
+    # (slack_installations, slack_bots, slack_oauth_states), built by slack-sdk's own table builders so they are
+    # exactly what its SQLAlchemy stores query, on either engine. Subscriptions are keyed on (team, channel): a
+    # Slack Connect channel has one id in every workspace sharing it. Questions and votes carry their workspace,
+    # so an uninstall can delete them; a workspace may have its own admins and default reminder channel. Rows
+    # from before were made in single-workspace mode, whose workspace key is ''.
     from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore as Installations
     from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore as States
 
-    metadata = sqlalchemy.MetaData()
-    Installations.build_installations_table(metadata, Installations.default_installations_table_name)
-    Installations.build_bots_table(metadata, Installations.default_bots_table_name)
-    States.build_oauth_states_table(metadata, States.default_table_name)
-    metadata.create_all(state_engine(store.path))
-
-
-# Each step runs once, in order; `PRAGMA user_version` records how many have run. A step is SQL (run as one
-# transaction with its version number) or a function of the store (for tables defined by a library).
-MIGRATIONS: list[str | Callable[[StateStore], None]] = [
-    # 1: the first schema
-    """
-    CREATE TABLE subscriptions (
-      id INTEGER PRIMARY KEY, channel TEXT NOT NULL, team TEXT NOT NULL DEFAULT '',
-      unions TEXT NOT NULL DEFAULT '',        -- ';'-separated organisation/staff-group ids; '' = all ballots
-      offsets TEXT NOT NULL DEFAULT '7d,1d,0d',
-      created_by TEXT NOT NULL DEFAULT '', created_utc TEXT NOT NULL,
-      paused_utc TEXT, paused_reason TEXT NOT NULL DEFAULT '',
-      UNIQUE (channel)
-    );
-    CREATE TABLE reminders_sent (
-      ballot_id TEXT NOT NULL, subscription_id INTEGER NOT NULL, offset TEXT NOT NULL,
-      closes_utc TEXT NOT NULL,               -- the close this reminder was planned for (re-plan on change)
-      status TEXT NOT NULL,                   -- claimed / sent / late_sent / skipped / missed / failed
-      claimed_utc TEXT NOT NULL, confirmed_utc TEXT, message_ts TEXT, detail TEXT NOT NULL DEFAULT '',
-      PRIMARY KEY (ballot_id, subscription_id, offset, closes_utc)
-    );
-    CREATE TABLE feedback (
-      id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, question TEXT NOT NULL, answer_id TEXT NOT NULL,
-      vote TEXT NOT NULL CHECK (vote IN ('up','down')), created_utc TEXT NOT NULL
-    );
-    CREATE TABLE unanswered (
-      id INTEGER PRIMARY KEY, user_id TEXT NOT NULL DEFAULT '', question TEXT NOT NULL,
-      normalised TEXT NOT NULL, created_utc TEXT NOT NULL
-    );
-    CREATE TABLE seen_events (
-      event_key TEXT PRIMARY KEY, seen_utc TEXT NOT NULL
-    );
-    CREATE TABLE workspaces (
-      team TEXT PRIMARY KEY, disabled_utc TEXT, reason TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX unanswered_created ON unanswered (created_utc);
-    CREATE INDEX feedback_created ON feedback (created_utc);
-    """,
-    # 2: Slack installations and OAuth state, per workspace (OAuth mode)
-    _create_slack_oauth_tables,
-    # 3: per-workspace data. Subscriptions are keyed on (team, channel) — a Slack Connect channel has one id in
-    # every workspace sharing it; questions and votes carry their workspace so an uninstall can delete them;
-    # each workspace may have its own admins and default reminder channel. Rows from before were made in
-    # single-workspace mode, whose workspace key is ''.
-    """
-    ALTER TABLE feedback ADD COLUMN team TEXT NOT NULL DEFAULT '';
-    ALTER TABLE unanswered ADD COLUMN team TEXT NOT NULL DEFAULT '';
-    ALTER TABLE workspaces ADD COLUMN admins TEXT NOT NULL DEFAULT '';           -- ','-separated user ids
-    ALTER TABLE workspaces ADD COLUMN reminder_channel TEXT NOT NULL DEFAULT '';
-    CREATE TABLE subscriptions_v3 (
+    m = sa.MetaData()
+    Installations.build_installations_table(m, Installations.default_installations_table_name)
+    Installations.build_bots_table(m, Installations.default_bots_table_name)
+    States.build_oauth_states_table(m, States.default_table_name)
+    m.create_all(c, checkfirst=False)
+    for ddl in ("ALTER TABLE feedback ADD COLUMN team TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE unanswered ADD COLUMN team TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE workspaces ADD COLUMN admins TEXT NOT NULL DEFAULT ''",  # ','-separated user ids
+                "ALTER TABLE workspaces ADD COLUMN reminder_channel TEXT NOT NULL DEFAULT ''",
+                "CREATE INDEX feedback_team ON feedback (team)",
+                "CREATE INDEX unanswered_team ON unanswered (team)",
+                "UPDATE subscriptions SET team = ''"):
+        c.exec_driver_sql(ddl)
+    if c.dialect.name == "postgresql":
+        c.exec_driver_sql("ALTER TABLE subscriptions DROP CONSTRAINT subscriptions_channel_key")
+        c.exec_driver_sql("ALTER TABLE subscriptions ADD CONSTRAINT subscriptions_team_channel_key "
+                          "UNIQUE (team, channel)")
+        return
+    # SQLite cannot drop a constraint: rebuild the table (same columns and ids, so the sent log still matches)
+    c.exec_driver_sql("""CREATE TABLE subscriptions_v3 (
       id INTEGER PRIMARY KEY, channel TEXT NOT NULL, team TEXT NOT NULL DEFAULT '',
       unions TEXT NOT NULL DEFAULT '', offsets TEXT NOT NULL DEFAULT '7d,1d,0d',
       created_by TEXT NOT NULL DEFAULT '', created_utc TEXT NOT NULL,
       paused_utc TEXT, paused_reason TEXT NOT NULL DEFAULT '',
-      UNIQUE (team, channel)
-    );
-    INSERT INTO subscriptions_v3 (id, channel, team, unions, offsets, created_by, created_utc, paused_utc,
-                                  paused_reason)
-      SELECT id, channel, '', unions, offsets, created_by, created_utc, paused_utc, paused_reason
-      FROM subscriptions;
-    DROP TABLE subscriptions;
-    ALTER TABLE subscriptions_v3 RENAME TO subscriptions;
-    CREATE INDEX feedback_team ON feedback (team);
-    CREATE INDEX unanswered_team ON unanswered (team);
-    """,
+      UNIQUE (team, channel))""")
+    c.exec_driver_sql("INSERT INTO subscriptions_v3 SELECT id, channel, team, unions, offsets, created_by, "
+                      "created_utc, paused_utc, paused_reason FROM subscriptions")
+    c.exec_driver_sql("DROP TABLE subscriptions")
+    c.exec_driver_sql("ALTER TABLE subscriptions_v3 RENAME TO subscriptions")
+
+
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [
+    _m1_first_schema,  # 1: the first schema
+    _m2_claims_with_leases,  # 2: event claims with leases and message identity; reminder claim leases
+    _m3_workspaces,  # 3: Slack installations and OAuth state; per-workspace subscriptions, admins, data
 ]
+
+# Where the version number lives: SQLite keeps it in the file header (`PRAGMA user_version`, as state files made
+# before PostgreSQL support already do); PostgreSQL in a one-row table, updated in the step's own transaction.
+_PG_VERSION_TABLE = "strikebot_schema_version"
+_PG_MIGRATION_LOCK = 0x5713E_807  # pg_advisory_xact_lock key: instances starting together migrate one at a time
+
+
+# ---- the tables as queries see them (columns only; the DDL is in the migrations) -------------------------------
+def _table(name: str, *cols: str) -> sa.TableClause:
+    return sa.table(name, *(sa.column(c) for c in cols))
+
+
+_SUBSCRIPTIONS = _table("subscriptions", "id", "channel", "team", "unions", "offsets", "created_by", "created_utc",
+                        "paused_utc", "paused_reason")
+_SENT = _table("reminders_sent", "ballot_id", "subscription_id", "offset", "closes_utc", "status", "claimed_utc",
+               "confirmed_utc", "message_ts", "detail", "lease_utc", "attempts")
+_CLAIMS = _table("event_claims", "event_key", "message_key", "client_msg_key", "status", "owner", "work",
+                 "claimed_utc", "lease_utc", "attempts", "done_utc", "reply_ts", "detail")
+_FEEDBACK = _table("feedback", "id", "user_id", "question", "answer_id", "vote", "created_utc", "team")
+_UNANSWERED = _table("unanswered", "id", "user_id", "question", "normalised", "created_utc", "team")
+_SEEN = _table("seen_events", "event_key", "seen_utc")
+_WORKSPACES = _table("workspaces", "team", "disabled_utc", "reason", "admins", "reminder_channel")
 
 
 # Slack event de-duplication records live at least this long (Slack retries for about 5 minutes).
 EVENT_KEEP = timedelta(days=1)
+# How long the ack path waits for a state-database lock held by another writer (seconds). Short on purpose:
+# an ack must never wait; the caller falls back (see StateUnavailable).
+ACK_BUSY_TIMEOUT_S = 0.2
 
 
 def _utc(dt: datetime) -> str:
-    """Aware datetime -> UTC ISO text (the state database's time format)."""
+    """Aware datetime -> UTC ISO text (the state database's time format, on both engines)."""
     return dt.astimezone(UTC).isoformat()
 
 
@@ -128,6 +298,23 @@ class FeedbackVote:
 
 
 @dataclass(frozen=True)
+class EventClaim:
+    """One Slack event claim. `status` claimed / done / failed; `owner` the holder's token; `work` the JSON
+    it stands for ('' once finished); times aware UTC; `attempts` how many holders it has had."""
+
+    event_key: str
+    message_key: str | None
+    status: str
+    owner: str
+    work: str
+    claimed: datetime
+    lease: datetime
+    attempts: int
+    reply_ts: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
 class UnansweredQuestion:
     """A question the bot declined, as asked and normalised; `created` aware UTC."""
 
@@ -139,79 +326,84 @@ class UnansweredQuestion:
 
 
 class StateStore:
-    """The runtime-state database (`STRIKEBOT_STATE`). Opens (creating and migrating) the file at `path`.
+    """The runtime-state database (`STRIKEBOT_STATE`): opens `target` (a SQLite file path, or a postgresql://
+    URL; see `state_url`), creating the file and running pending migrations.
 
-    One connection per thread; WAL journal; every write is its own short transaction. The two queries every
-    Slack request makes (`is_disabled`, `claim_event`) share one connection under a lock instead: the HTTP
-    server starts a thread per request, and opening a connection per request cost more than the queries.
-    Feature areas add their methods here (Slack: feedback/unanswered/seen events/purge;
-    reminders: subscriptions/sent log) so that only this class knows table names.
-    """
+    Thread-safe: each call takes a pooled connection for one short transaction. The two queries every Slack
+    request makes before its ack (`is_disabled`, `claim_event`) use a pool of their own with a short lock
+    timeout (ACK_BUSY_TIMEOUT_S): a writer holding the database must not delay acks (they get
+    StateUnavailable instead). Feature areas add their methods
+    here (Slack: feedback/unanswered/seen events/purge; reminders: subscriptions/sent log) so that only this
+    class knows table names. Raises StateConfigError for a bad target, and SQLAlchemy's OperationalError when
+    the database cannot be reached."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._hot_lock = threading.Lock()
-        self._hot_conn: sqlite3.Connection | None = None
-        self.migrate()
-
-    def _connect(self) -> sqlite3.Connection:
-        c = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
-        c.execute("PRAGMA journal_mode=WAL")
-        c.execute("PRAGMA busy_timeout=10000")
-        c.execute("PRAGMA synchronous=NORMAL")  # WAL's usual setting: durable commits without an fsync each
-        c.execute("PRAGMA foreign_keys=ON")
-        return c
-
-    def conn(self) -> sqlite3.Connection:
-        """This thread's connection (autocommit off; use `with store.conn():` for a transaction)."""
-        c = getattr(self._local, "conn", None)
-        if c is None:
-            c = self._local.conn = self._connect()
-        return c
+    def __init__(self, target: StateTarget):
+        self.target = target
+        self.engine = create_state_engine(target)
+        self._ack_engine = create_state_engine(target, busy_timeout_s=ACK_BUSY_TIMEOUT_S)
+        self.dialect = self.engine.dialect.name  # 'sqlite' or 'postgresql'
+        try:
+            self.migrate()
+        except sa.exc.OperationalError as exc:
+            self.engine.dispose()
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            raise StateUnavailable(f"Cannot open the state database {redact(target)}: {reason}") from None
 
     @contextmanager
-    def _hot(self) -> Iterator[sqlite3.Connection]:
-        """The per-request connection, shared by every thread in turn (see the class docstring)."""
-        with self._hot_lock:
-            if self._hot_conn is None:
-                self._hot_conn = self._connect()
-            yield self._hot_conn
+    def _tx(self, *, write: bool = False, ack: bool = False) -> Iterator[sa.Connection]:
+        """One transaction on a pooled connection; commits on success, rolls back on error. `write=True`
+        takes SQLite's write lock at BEGIN (see `create_state_engine`); PostgreSQL ignores it. `ack=True`: the
+        ack path's pool, and any database error becomes StateUnavailable."""
+        try:
+            with (self._ack_engine if ack else self.engine).connect() as c:
+                if write:
+                    c.execution_options(write=True)
+                with c.begin():
+                    yield c
+        except sa.exc.DBAPIError as exc:
+            if not ack:
+                raise
+            raise StateUnavailable(str(exc.orig or exc).strip().splitlines()[0]) from exc
 
-    @property
-    def db(self) -> sqlite_utils.Database:
-        """sqlite_utils view of this thread's connection."""
-        return sqlite_utils.Database(self.conn())
+    def _insert(self, table: sa.TableClause) -> Any:
+        """The dialect's INSERT (it has `on_conflict_do_nothing` / `on_conflict_do_update` on both engines)."""
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
+    @staticmethod
+    def _inserted(c: sa.Connection, insert: Any) -> bool:
+        """Run `insert` as INSERT … ON CONFLICT DO NOTHING RETURNING; True when its row went in (the claim is
+        this caller's). RETURNING rather than rowcount: SQLAlchemy does not keep an INSERT's rowcount."""
+        return c.execute(insert.on_conflict_do_nothing().returning(sa.literal_column("1"))).first() is not None
 
     def migrate(self) -> int:
-        """Run pending migrations; returns the schema version now in force."""
-        c = self.conn()
-        version = c.execute("PRAGMA user_version").fetchone()[0]
-        for step, sql in enumerate(MIGRATIONS[version:], start=version + 1):
-            if callable(sql):
-                sql(self)
-                c.execute(f"PRAGMA user_version = {step}")
-                continue
-            try:
-                # one script = one transaction: the step and its version number land together or not at all
-                c.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {step};\nCOMMIT;")
-            except BaseException:
-                if c.in_transaction:
-                    c.execute("ROLLBACK")
-                raise
-        return c.execute("PRAGMA user_version").fetchone()[0]
+        """Run pending migrations; returns the schema version now in force. Safe when several processes start
+        at once: SQLite serialises them on its write lock, PostgreSQL on an advisory lock."""
+        with self._tx(write=True) as c:
+            version = self._schema_version(c)
+            for step, run in enumerate(MIGRATIONS[version:], start=version + 1):
+                run(c)
+                self._set_schema_version(c, step)
+                version = step
+        return version
+
+    def _schema_version(self, c: sa.Connection) -> int:
+        if self.dialect == "sqlite":
+            return int(c.exec_driver_sql("PRAGMA user_version").scalar_one())
+        c.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        c.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {_PG_VERSION_TABLE} (version INTEGER NOT NULL)")
+        return int(c.exec_driver_sql(f"SELECT coalesce(max(version), 0) FROM {_PG_VERSION_TABLE}").scalar_one())
+
+    def _set_schema_version(self, c: sa.Connection, step: int) -> None:
+        if self.dialect == "sqlite":
+            c.exec_driver_sql(f"PRAGMA user_version = {int(step)}")
+        else:
+            c.exec_driver_sql(f"DELETE FROM {_PG_VERSION_TABLE}")
+            c.execute(sa.text(f"INSERT INTO {_PG_VERSION_TABLE} (version) VALUES (:v)"), {"v": step})
 
     def close(self) -> None:
-        """Close this thread's connection and the shared per-request one (reopened on next use)."""
-        c = getattr(self._local, "conn", None)
-        if c is not None:
-            c.close()
-            self._local.conn = None
-        with self._hot_lock:
-            if self._hot_conn is not None:
-                self._hot_conn.close()
-                self._hot_conn = None
+        """Close every pooled connection (they are reopened on next use)."""
+        self.engine.dispose()
+        self._ack_engine.dispose()
 
     # ---- Slack: feedback, unanswered questions, event de-duplication, workspaces, retention ---------------
     def record_feedback(self, user_id: str, question: str, answer_id: str, vote: str, now: datetime, *,
@@ -220,82 +412,147 @@ class StateStore:
         'down' (ValueError otherwise); returns the new row id."""
         if vote not in ("up", "down"):
             raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
-        c = self.conn()
-        with c:
-            cur = c.execute(
-                "INSERT INTO feedback (user_id, question, answer_id, vote, created_utc, team) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (user_id, question, answer_id, vote, _utc(now), team),
-            )
-        return int(cur.lastrowid or 0)
+        with self._tx(write=True) as c:
+            res = c.execute(sa.insert(_FEEDBACK).values(user_id=user_id, question=question, answer_id=answer_id,
+                                                        vote=vote, created_utc=_utc(now), team=team)
+                             .returning(_FEEDBACK.c.id))
+            return int(res.scalar_one())
 
     def feedback_since(self, since: datetime | None = None) -> list[FeedbackVote]:
         """Votes recorded at or after `since` (all when None), oldest first."""
-        rows = self.conn().execute(
-            "SELECT id, user_id, question, answer_id, vote, created_utc FROM feedback "
-            "WHERE created_utc >= ? ORDER BY created_utc, id", (_utc(since) if since else "",),
-        ).fetchall()
-        return [FeedbackVote(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5])) for r in rows]
+        t = _FEEDBACK.c
+        with self._tx() as c:
+            rows = c.execute(sa.select(t.id, t.user_id, t.question, t.answer_id, t.vote, t.created_utc)
+                             .where(t.created_utc >= (_utc(since) if since else "")).order_by(t.created_utc, t.id))
+            return [FeedbackVote(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5])) for r in rows]
 
     def log_unanswered(self, user_id: str, question: str, normalised: str, now: datetime, *,
                        team: str = "") -> int:
         """Log a question the bot could not answer in workspace `team` ('' in single-workspace mode), for
         `strikebot kb gaps`; returns the new row id."""
-        c = self.conn()
-        with c:
-            cur = c.execute(
-                "INSERT INTO unanswered (user_id, question, normalised, created_utc, team) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (user_id, question, normalised, _utc(now), team),
-            )
-        return int(cur.lastrowid or 0)
+        with self._tx(write=True) as c:
+            res = c.execute(sa.insert(_UNANSWERED).values(user_id=user_id, question=question, normalised=normalised,
+                                                          created_utc=_utc(now), team=team)
+                             .returning(_UNANSWERED.c.id))
+            return int(res.scalar_one())
 
     def unanswered_since(self, since: datetime | None = None) -> list[UnansweredQuestion]:
         """Unanswered questions logged at or after `since` (all when None), oldest first."""
-        rows = self.conn().execute(
-            "SELECT id, user_id, question, normalised, created_utc FROM unanswered "
-            "WHERE created_utc >= ? ORDER BY created_utc, id", (_utc(since) if since else "",),
-        ).fetchall()
-        return [UnansweredQuestion(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4])) for r in rows]
+        t = _UNANSWERED.c
+        with self._tx() as c:
+            rows = c.execute(sa.select(t.id, t.user_id, t.question, t.normalised, t.created_utc)
+                             .where(t.created_utc >= (_utc(since) if since else "")).order_by(t.created_utc, t.id))
+            return [UnansweredQuestion(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4])) for r in rows]
 
-    def claim_event(self, event_key: str, now: datetime) -> bool:
-        """Claim a Slack event for processing: True the first time `event_key` is seen, False for a repeat
-        (a retry). Atomic across threads and processes; records are kept for at least EVENT_KEEP."""
-        with self._hot() as c, c:
-            cur = c.execute("INSERT OR IGNORE INTO seen_events (event_key, seen_utc) VALUES (?, ?)",
-                            (event_key, _utc(now)))
-            return cur.rowcount == 1
+    @staticmethod
+    def _event_claim(r: sa.Row) -> EventClaim:
+        return EventClaim(r.event_key, r.message_key, r.status, r.owner, r.work, datetime.fromisoformat(r.claimed_utc),
+                          datetime.fromisoformat(r.lease_utc), r.attempts, r.reply_ts, r.detail)
+
+    def claim_event(self, event_key: str, now: datetime, *, message_key: str | None = None,
+                    client_msg_key: str | None = None, work: str = "",
+                    lease: timedelta = timedelta(0)) -> str | None:
+        """Claim a Slack event before its ack. Returns the claim's owner token (pass it to `finish_event`), or
+        None when the event — or the same message (`message_key` 'team:channel:ts', `client_msg_key`
+        'team:client_msg_id') under another event id — was claimed before: a retry or a duplicate, dropped.
+
+        `work` (JSON text) is what the claim stands for, kept until finished so that `take_expired_event`
+        can resume it once `lease` has run out. With no work, pass no lease: the claim is done at once.
+        Atomic across threads, processes and instances sharing the database (unique keys; INSERT … ON CONFLICT
+        DO NOTHING). Raises StateUnavailable when the database is locked past ACK_BUSY_TIMEOUT_S or failing."""
+        owner = uuid.uuid4().hex
+        with self._tx(write=True, ack=True) as c:
+            won = self._inserted(c, self._insert(_CLAIMS).values(
+                event_key=event_key, message_key=message_key, client_msg_key=client_msg_key,
+                status="claimed" if work else "done", owner=owner, work=work, claimed_utc=_utc(now),
+                lease_utc=_utc(now + lease), done_utc=None if work else _utc(now)))
+        return owner if won else None
+
+    def event_claim(self, event_key: str) -> EventClaim | None:
+        """The claim recorded for `event_key`, or None."""
+        with self._tx() as c:
+            r = c.execute(sa.select(_CLAIMS).where(_CLAIMS.c.event_key == event_key)).one_or_none()
+        return self._event_claim(r) if r else None
+
+    def _live_claim(self, event_key: str, owner: str) -> sa.ColumnElement[bool]:
+        t = _CLAIMS.c
+        return sa.and_(t.event_key == event_key, t.owner == owner, t.status == "claimed")
+
+    def finish_event(self, event_key: str, owner: str, now: datetime, *, status: str = "done",
+                     reply_ts: str = "", detail: str = "") -> bool:
+        """Mark a claim `status` 'done' (the reply went out; `reply_ts` its Slack ts) or 'failed' (given up),
+        dropping its work. Only the current holder (`owner`) of a live claim can; True if it did — so of two
+        racing callers exactly one, e.g., sends the one apology."""
+        if status not in ("done", "failed"):
+            raise ValueError(f"status must be 'done' or 'failed', not {status!r}")
+        with self._tx(write=True) as c:
+            return c.execute(sa.update(_CLAIMS).where(self._live_claim(event_key, owner)).values(
+                status=status, done_utc=_utc(now), reply_ts=reply_ts or None, detail=detail, work="")).rowcount == 1
+
+    def defer_event(self, event_key: str, owner: str, until: datetime, detail: str) -> bool:
+        """Keep a live claim but let its lease run out at `until` (aware), so that it is resumed then (the
+        post failed for now, or its outcome is unknown). `detail` says why. True if `owner` still held it."""
+        with self._tx(write=True) as c:
+            return c.execute(sa.update(_CLAIMS).where(self._live_claim(event_key, owner))
+                             .values(lease_utc=_utc(until), detail=detail)).rowcount == 1
+
+    def expired_event_claims(self, now: datetime, limit: int = 100) -> list[EventClaim]:
+        """Live claims whose lease ran out by `now` (their holder died or gave them back), oldest first."""
+        t = _CLAIMS.c
+        with self._tx() as c:
+            rows = c.execute(sa.select(_CLAIMS).where(t.status == "claimed", t.lease_utc <= _utc(now))
+                             .order_by(t.claimed_utc).limit(limit)).all()
+        return [self._event_claim(r) for r in rows]
+
+    def take_expired_event(self, event_key: str, now: datetime, lease: timedelta) -> EventClaim | None:
+        """Take over a live claim whose lease ran out by `now`, for `lease` more. Returns the claim as now held
+        (new owner token, attempts counted), or None when someone else took or finished it first.
+
+        One transaction: the row is locked first (PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so an instance
+        finds a claim another is taking over already gone instead of queueing behind it; SQLite: the write lock
+        taken at BEGIN), then re-leased under a new owner."""
+        t = _CLAIMS.c
+        expired = sa.and_(t.event_key == event_key, t.status == "claimed", t.lease_utc <= _utc(now))
+        with self._tx(write=True) as c:
+            if c.execute(sa.select(t.event_key).where(expired).with_for_update(skip_locked=True)).first() is None:
+                return None
+            row = c.execute(sa.update(_CLAIMS).where(expired).values(
+                owner=uuid.uuid4().hex, lease_utc=_utc(now + lease), attempts=t.attempts + 1)
+                .returning(*_CLAIMS.c)).one()
+        return self._event_claim(row)
 
     def disable_workspace(self, team: str, reason: str, now: datetime) -> None:
-        """Stop sending to workspace `team` (tokens revoked / app uninstalled); its data is kept."""
-        c = self.conn()
-        with c:
-            c.execute(
-                "INSERT INTO workspaces (team, disabled_utc, reason) VALUES (?, ?, ?) "
-                "ON CONFLICT (team) DO UPDATE SET disabled_utc = excluded.disabled_utc, "
-                "reason = excluded.reason",
-                (team, _utc(now), reason),
-            )
+        """Stop sending to workspace `team` (tokens revoked / app uninstalled; `forget_workspace` deletes its data)."""
+        ins = self._insert(_WORKSPACES).values(team=team, disabled_utc=_utc(now), reason=reason)
+        with self._tx(write=True) as c:
+            c.execute(ins.on_conflict_do_update(index_elements=["team"], set_={
+                "disabled_utc": ins.excluded.disabled_utc, "reason": ins.excluded.reason}))
 
     def enable_workspace(self, team: str) -> None:
         """Allow sending to `team` again (the bot token works again, e.g. after a reinstall)."""
-        c = self.conn()
-        with c:
-            c.execute("UPDATE workspaces SET disabled_utc = NULL, reason = '' WHERE team = ?", (team,))
+        with self._tx(write=True) as c:
+            c.execute(sa.update(_WORKSPACES).where(_WORKSPACES.c.team == team).values(disabled_utc=None, reason=""))
 
     def is_disabled(self, team: str | None) -> bool:
         """True when workspace `team` has been disabled by `disable_workspace`."""
         if not team:
             return False
-        with self._hot() as c:
-            row = c.execute("SELECT disabled_utc FROM workspaces WHERE team = ?", (team,)).fetchone()
-        return bool(row and row[0])
+        t = _WORKSPACES.c
+        with self._tx(ack=True) as c:
+            return c.execute(sa.select(t.disabled_utc).where(t.team == team)).scalar() is not None
+
+    def disabled_workspaces(self) -> set[str]:
+        """Every workspace disabled by `disable_workspace`."""
+        t = _WORKSPACES.c
+        with self._tx() as c:
+            return set(c.execute(sa.select(t.team).where(t.disabled_utc.is_not(None))).scalars())
 
     def workspace_settings(self, team: str) -> tuple[tuple[str, ...], str | None]:
         """(admins, default reminder channel) stored for workspace `team` ('' = the single workspace); ((),
         None) when nothing is stored."""
-        row = self.conn().execute("SELECT admins, reminder_channel FROM workspaces WHERE team = ?",
-                                  (team,)).fetchone()
+        t = _WORKSPACES.c
+        with self._tx() as c:
+            row = c.execute(sa.select(t.admins, t.reminder_channel).where(t.team == team)).first()
         if not row:
             return (), None
         return tuple(a for a in row[0].split(",") if a), row[1] or None
@@ -304,64 +561,61 @@ class StateStore:
                                reminder_channel: str | None = None) -> None:
         """Store workspace `team`'s admins (Slack user ids) and/or default reminder channel id ('' clears
         it); an argument left None is left as it is."""
-        c = self.conn()
-        with c:
-            c.execute("INSERT INTO workspaces (team) VALUES (?) ON CONFLICT (team) DO NOTHING", (team,))
-            if admins is not None:
-                c.execute("UPDATE workspaces SET admins = ? WHERE team = ?", (",".join(admins), team))
-            if reminder_channel is not None:
-                c.execute("UPDATE workspaces SET reminder_channel = ? WHERE team = ?", (reminder_channel, team))
+        values: dict[str, str] = {}
+        if admins is not None:
+            values["admins"] = ",".join(admins)
+        if reminder_channel is not None:
+            values["reminder_channel"] = reminder_channel
+        with self._tx(write=True) as c:
+            c.execute(self._insert(_WORKSPACES).values(team=team).on_conflict_do_nothing())
+            if values:
+                c.execute(sa.update(_WORKSPACES).where(_WORKSPACES.c.team == team).values(**values))
 
     def default_reminder_channels(self) -> list[tuple[str, str]]:
         """(team, channel) for every workspace with a stored default reminder channel."""
-        return [(r[0], r[1]) for r in self.conn().execute(
-            "SELECT team, reminder_channel FROM workspaces WHERE reminder_channel != '' ORDER BY team")]
+        t = _WORKSPACES.c
+        with self._tx() as c:
+            return [(r[0], r[1]) for r in c.execute(sa.select(t.team, t.reminder_channel)
+                                                    .where(t.reminder_channel != "").order_by(t.team))]
 
     def forget_workspace(self, team: str) -> dict[str, int]:
         """Delete everything stored about workspace `team` (the app was uninstalled there): its subscriptions
-        and their sent log, questions and user ids (unanswered), feedback votes and settings. The `workspaces`
-        row stays only as the disabled flag, if one was set; event de-duplication records (event ids only)
-        expire as usual. Returns {table: rows deleted}."""
-        c = self.conn()
-        with c:
+        and their sent log, questions and user ids (unanswered), feedback votes and settings, in one
+        transaction. The `workspaces` row stays only as the disabled flag, if one was set; event claims
+        expire as usual (EVENT_KEEP). Returns {table: rows deleted}."""
+        subs = sa.select(_SUBSCRIPTIONS.c.id).where(_SUBSCRIPTIONS.c.team == team).scalar_subquery()
+        with self._tx(write=True) as c:
             counts = {
-                "reminders_sent": c.execute("DELETE FROM reminders_sent WHERE subscription_id IN "
-                                            "(SELECT id FROM subscriptions WHERE team = ?)", (team,)).rowcount,
-                "subscriptions": c.execute("DELETE FROM subscriptions WHERE team = ?", (team,)).rowcount,
-                "feedback": c.execute("DELETE FROM feedback WHERE team = ?", (team,)).rowcount,
-                "unanswered": c.execute("DELETE FROM unanswered WHERE team = ?", (team,)).rowcount,
+                "reminders_sent": c.execute(sa.delete(_SENT).where(_SENT.c.subscription_id.in_(subs))).rowcount,
+                "subscriptions": c.execute(sa.delete(_SUBSCRIPTIONS).where(_SUBSCRIPTIONS.c.team == team)).rowcount,
+                "feedback": c.execute(sa.delete(_FEEDBACK).where(_FEEDBACK.c.team == team)).rowcount,
+                "unanswered": c.execute(sa.delete(_UNANSWERED).where(_UNANSWERED.c.team == team)).rowcount,
             }
-            c.execute("UPDATE workspaces SET admins = '', reminder_channel = '' WHERE team = ?", (team,))
+            c.execute(sa.update(_WORKSPACES).where(_WORKSPACES.c.team == team).values(admins="", reminder_channel=""))
         return counts
 
     def purge(self, older_than_days: int, now: datetime) -> dict[str, int]:
         """Delete questions and user IDs (feedback, unanswered) older than `older_than_days` days, and event
-        de-duplication records older than EVENT_KEEP. Returns {table: rows deleted}."""
+        claims (with any question they still hold) older than EVENT_KEEP. Returns {table: rows deleted}."""
         if older_than_days < 0:
             raise ValueError("older_than_days must be >= 0")
-        cutoff = _utc(now - timedelta(days=older_than_days))
-        events_cutoff = _utc(now - EVENT_KEEP)
-        c = self.conn()
-        with c:
-            counts = {
-                "feedback": c.execute("DELETE FROM feedback WHERE created_utc < ?", (cutoff,)).rowcount,
-                "unanswered": c.execute("DELETE FROM unanswered WHERE created_utc < ?", (cutoff,)).rowcount,
-                "seen_events": c.execute("DELETE FROM seen_events WHERE seen_utc < ?",
-                                         (events_cutoff,)).rowcount,
+        cutoff, events_cutoff = _utc(now - timedelta(days=older_than_days)), _utc(now - EVENT_KEEP)
+        with self._tx(write=True) as c:
+            return {
+                "feedback": c.execute(sa.delete(_FEEDBACK).where(_FEEDBACK.c.created_utc < cutoff)).rowcount,
+                "unanswered": c.execute(sa.delete(_UNANSWERED).where(_UNANSWERED.c.created_utc < cutoff)).rowcount,
+                "seen_events": c.execute(sa.delete(_SEEN).where(_SEEN.c.seen_utc < events_cutoff)).rowcount,
+                "event_claims": c.execute(sa.delete(_CLAIMS).where(_CLAIMS.c.claimed_utc < events_cutoff)).rowcount,
             }
-        return counts
 
     # ---- reminders: subscriptions and the sent log ---------------------------------------------------------
-    _SUB_COLS = "id, channel, team, unions, offsets, created_by, created_utc, paused_utc, paused_reason"
-    _SENT_COLS = ("ballot_id, subscription_id, offset, closes_utc, status, claimed_utc, confirmed_utc, "
-                  "message_ts, detail")
-
     @staticmethod
-    def _subscription(r: tuple) -> Subscription:
-        return Subscription(id=r[0], channel=r[1], team=r[2], targets=tuple(x for x in r[3].split(";") if x),
-                            offsets=tuple(x for x in r[4].split(",") if x), created_by=r[5],
-                            created=datetime.fromisoformat(r[6]),
-                            paused=datetime.fromisoformat(r[7]) if r[7] else None, paused_reason=r[8])
+    def _subscription(r: sa.Row) -> Subscription:
+        return Subscription(id=r.id, channel=r.channel, team=r.team, targets=tuple(x for x in r.unions.split(";") if x),
+                            offsets=tuple(x for x in r.offsets.split(",") if x), created_by=r.created_by,
+                            created=datetime.fromisoformat(r.created_utc),
+                            paused=datetime.fromisoformat(r.paused_utc) if r.paused_utc else None,
+                            paused_reason=r.paused_reason)
 
     def subscribe(self, channel: str, targets: tuple[str, ...], offsets: tuple[str, ...], now: datetime, *,
                   created_by: str = "", team: str = "") -> Subscription:
@@ -369,114 +623,129 @@ class StateStore:
         `targets` organisation/staff-group ids (empty = all ballots), `offsets` like ('7d', '1d', '0d'). It
         takes effect at `now` (aware) and is un-paused; the id, and so the sent log, are kept. Returns the
         stored subscription."""
-        c = self.conn()
-        with c:
-            c.execute(
-                "INSERT INTO subscriptions (channel, team, unions, offsets, created_by, created_utc) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (team, channel) DO UPDATE SET "
-                "unions = excluded.unions, offsets = excluded.offsets, created_by = excluded.created_by, "
-                "created_utc = excluded.created_utc, paused_utc = NULL, paused_reason = ''",
-                (channel, team, ";".join(targets), ",".join(offsets), created_by, _utc(now)),
-            )
-        sub = self.subscription(channel, team=team)
-        assert sub is not None
-        return sub
+        ins = self._insert(_SUBSCRIPTIONS).values(channel=channel, team=team, unions=";".join(targets),
+                                                  offsets=",".join(offsets), created_by=created_by,
+                                                  created_utc=_utc(now))
+        new = {k: ins.excluded[k] for k in ("unions", "offsets", "created_by", "created_utc")}
+        with self._tx(write=True) as c:
+            row = c.execute(ins.on_conflict_do_update(index_elements=["team", "channel"],
+                                                      set_={**new, "paused_utc": None, "paused_reason": ""})
+                            .returning(*_SUBSCRIPTIONS.c)).one()
+        return self._subscription(row)
 
     def unsubscribe(self, channel: str, *, team: str = "") -> bool:
         """Remove the subscription of `channel` in workspace `team`; True if there was one. Its sent log is
         kept."""
-        c = self.conn()
-        with c:
-            return c.execute("DELETE FROM subscriptions WHERE team = ? AND channel = ?",
-                             (team, channel)).rowcount == 1
+        t = _SUBSCRIPTIONS.c
+        with self._tx(write=True) as c:
+            return c.execute(sa.delete(_SUBSCRIPTIONS).where(t.team == team, t.channel == channel)).rowcount == 1
 
     def subscription(self, channel: str, *, team: str = "") -> Subscription | None:
         """The subscription of `channel` in workspace `team`, or None."""
-        r = self.conn().execute(f"SELECT {self._SUB_COLS} FROM subscriptions WHERE team = ? AND channel = ?",
-                                (team, channel)).fetchone()
+        t = _SUBSCRIPTIONS.c
+        with self._tx() as c:
+            r = c.execute(sa.select(_SUBSCRIPTIONS).where(t.team == team, t.channel == channel)).one_or_none()
         return self._subscription(r) if r else None
 
     def subscriptions(self, *, team: str | None = None) -> list[Subscription]:
         """Every subscription (paused ones too), oldest first; only workspace `team`'s unless None."""
-        if team is None:
-            rows = self.conn().execute(f"SELECT {self._SUB_COLS} FROM subscriptions ORDER BY id").fetchall()
-        else:
-            rows = self.conn().execute(f"SELECT {self._SUB_COLS} FROM subscriptions WHERE team = ? ORDER BY id",
-                                       (team,)).fetchall()
-        return [self._subscription(r) for r in rows]
+        q = sa.select(_SUBSCRIPTIONS).order_by(_SUBSCRIPTIONS.c.id)
+        if team is not None:
+            q = q.where(_SUBSCRIPTIONS.c.team == team)
+        with self._tx() as c:
+            return [self._subscription(r) for r in c.execute(q)]
 
     def pause_subscription(self, subscription_id: int, reason: str, now: datetime) -> bool:
         """Pause a subscription (Slack refused to post: `reason` like 'not_in_channel'). True only for the
         call that paused it, so exactly one caller tells the subscriber."""
-        c = self.conn()
-        with c:
-            cur = c.execute("UPDATE subscriptions SET paused_utc = ?, paused_reason = ? "
-                            "WHERE id = ? AND paused_utc IS NULL", (_utc(now), reason, subscription_id))
-        return cur.rowcount == 1
+        t = _SUBSCRIPTIONS.c
+        with self._tx(write=True) as c:
+            return c.execute(sa.update(_SUBSCRIPTIONS).where(t.id == subscription_id, t.paused_utc.is_(None))
+                             .values(paused_utc=_utc(now), paused_reason=reason)).rowcount == 1
 
     def reminder_log(self) -> list[SentRecord]:
         """The whole reminder sent log, oldest claim first."""
-        rows = self.conn().execute(
-            f"SELECT {self._SENT_COLS} FROM reminders_sent ORDER BY claimed_utc, ballot_id").fetchall()
-        return [SentRecord(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5]),
-                           datetime.fromisoformat(r[6]) if r[6] else None, r[7], r[8]) for r in rows]
+        t = _SENT.c
+        with self._tx() as c:
+            rows = c.execute(sa.select(_SENT).order_by(t.claimed_utc, t.ballot_id)).all()
+        return [SentRecord(r.ballot_id, r.subscription_id, r.offset, r.closes_utc, r.status,
+                           datetime.fromisoformat(r.claimed_utc),
+                           datetime.fromisoformat(r.confirmed_utc) if r.confirmed_utc else None, r.message_ts,
+                           r.detail) for r in rows]
+
+    @staticmethod
+    def _sent_key(key: tuple[str, int, str, str]) -> sa.ColumnElement[bool]:
+        t = _SENT.c
+        return sa.and_(t.ballot_id == key[0], t.subscription_id == key[1], t.offset == key[2],
+                       t.closes_utc == key[3])
 
     def record_reminder(self, key: tuple[str, int, str, str], status: str, now: datetime,
                         detail: str = "") -> bool:
         """Insert a sent-log row for `key` (ballot_id, subscription_id, offset, closes_utc) with `status`
         ('claimed' to claim it before posting; 'skipped' / 'missed' to record without posting). One short
-        transaction; True only for the one caller whose row went in (atomic across threads and processes)."""
-        c = self.conn()
-        with c:
-            cur = c.execute(
-                "INSERT OR IGNORE INTO reminders_sent (ballot_id, subscription_id, offset, closes_utc, "
-                "status, claimed_utc, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (*key, status, _utc(now), detail))
-        return cur.rowcount == 1
+        transaction; True only for the one caller whose row went in (the primary key with INSERT … ON
+        CONFLICT DO NOTHING: atomic across threads, processes and instances)."""
+        ballot_id, subscription_id, offset, closes_utc = key
+        with self._tx(write=True) as c:
+            return self._inserted(c, self._insert(_SENT).values(
+                ballot_id=ballot_id, subscription_id=subscription_id, offset=offset, closes_utc=closes_utc,
+                status=status, claimed_utc=_utc(now), detail=detail))
 
-    def claim_reminder(self, key: tuple[str, int, str, str], now: datetime, detail: str = "") -> bool:
-        """Claim `key` before posting; True means this caller, and only this caller, may post it."""
-        return self.record_reminder(key, CLAIMED, now, detail)
+    def claim_reminder(self, key: tuple[str, int, str, str], now: datetime, detail: str = "", *,
+                       lease: timedelta = timedelta(minutes=5)) -> str | None:
+        """Claim `key` before posting, for `lease`. Returns 'new' (a first claim: post it), 'resumed' (a claim
+        whose lease ran out unconfirmed — its holder died or its outcome was unknown — now taken over: settle
+        whether Slack has it before posting again), or None (someone else holds or finished it). Atomic across
+        threads, processes and instances (INSERT … ON CONFLICT DO NOTHING, then an UPDATE conditional on the
+        lease, in one transaction); a row from before leases existed counts as expired."""
+        ballot_id, subscription_id, offset, closes_utc = key
+        t = _SENT.c
+        with self._tx(write=True) as c:
+            if self._inserted(c, self._insert(_SENT).values(
+                    ballot_id=ballot_id, subscription_id=subscription_id, offset=offset, closes_utc=closes_utc,
+                    status=CLAIMED, claimed_utc=_utc(now), detail=detail, lease_utc=_utc(now + lease), attempts=1)):
+                return "new"
+            resumed = c.execute(sa.update(_SENT).where(
+                self._sent_key(key), t.status == CLAIMED, sa.or_(t.lease_utc.is_(None), t.lease_utc <= _utc(now)))
+                .values(lease_utc=_utc(now + lease), attempts=t.attempts + 1)).rowcount == 1
+        return "resumed" if resumed else None
+
+    def expired_reminder_claims(self, now: datetime) -> set[tuple[str, int, str, str]]:
+        """Keys of reminder claims still unconfirmed whose lease ran out by `now` (resumable)."""
+        t = _SENT.c
+        with self._tx() as c:
+            rows = c.execute(sa.select(t.ballot_id, t.subscription_id, t.offset, t.closes_utc).where(
+                t.status == CLAIMED, sa.or_(t.lease_utc.is_(None), t.lease_utc <= _utc(now))))
+            return {(r[0], r[1], r[2], r[3]) for r in rows}
+
+    def defer_reminder(self, key: tuple[str, int, str, str], now: datetime, detail: str) -> None:
+        """Keep a claim whose post had an unknown outcome (a timeout after sending) but end its lease at `now`,
+        so the next run settles it (looks for the post in Slack) before any re-send. `detail` says why."""
+        with self._tx(write=True) as c:
+            c.execute(sa.update(_SENT).where(self._sent_key(key), _SENT.c.status == CLAIMED)
+                      .values(lease_utc=_utc(now), detail=detail))
+
+    def settle_reminder(self, key: tuple[str, int, str, str], status: str, now: datetime, detail: str = "") -> None:
+        """Close a still-unconfirmed claim without posting: `status` 'skipped' / 'missed' / 'failed'."""
+        with self._tx(write=True) as c:
+            c.execute(sa.update(_SENT).where(self._sent_key(key), _SENT.c.status == CLAIMED)
+                      .values(status=status, detail=detail, confirmed_utc=None))
 
     def confirm_reminder(self, key: tuple[str, int, str, str], status: str, message_ts: str,
                          now: datetime) -> None:
         """Mark a claim as posted: `status` 'sent' or 'late_sent', Slack's `message_ts`, confirmed `now`."""
-        c = self.conn()
-        with c:
-            c.execute("UPDATE reminders_sent SET status = ?, message_ts = ?, confirmed_utc = ? WHERE "
-                      "ballot_id = ? AND subscription_id = ? AND offset = ? AND closes_utc = ?",
-                      (status, message_ts, _utc(now), *key))
+        with self._tx(write=True) as c:
+            c.execute(sa.update(_SENT).where(self._sent_key(key))
+                      .values(status=status, message_ts=message_ts, confirmed_utc=_utc(now)))
 
     def fail_reminder(self, key: tuple[str, int, str, str], detail: str) -> None:
         """Mark a claim as failed for good (e.g. the channel is gone); it is never retried."""
-        c = self.conn()
-        with c:
-            c.execute("UPDATE reminders_sent SET status = 'failed', detail = ? WHERE ballot_id = ? AND "
-                      "subscription_id = ? AND offset = ? AND closes_utc = ?", (detail, *key))
+        with self._tx(write=True) as c:
+            c.execute(sa.update(_SENT).where(self._sent_key(key)).values(status="failed", detail=detail))
 
     def release_reminder(self, key: tuple[str, int, str, str]) -> bool:
-        """Drop a claim that certainly was not posted (Slack answered with an error), so a later run may
-        retry it. Only a row still 'claimed' is dropped; True if one was."""
-        c = self.conn()
-        with c:
-            cur = c.execute("DELETE FROM reminders_sent WHERE status = 'claimed' AND ballot_id = ? AND "
-                            "subscription_id = ? AND offset = ? AND closes_utc = ?", key)
-        return cur.rowcount == 1
-
-
-_ENGINES: dict[Path, Engine] = {}
-_ENGINES_LOCK = threading.Lock()
-
-
-def state_engine(path: Path) -> Engine:
-    """The SQLAlchemy Engine on the state database at `path` (one per path, shared), for slack-sdk's
-    SQLAlchemy installation and OAuth-state stores. SQLite today; the one place to switch engines."""
-    from sqlalchemy import create_engine
-
-    key = Path(path).resolve()
-    with _ENGINES_LOCK:
-        engine = _ENGINES.get(key)
-        if engine is None:
-            engine = _ENGINES[key] = create_engine(
-                f"sqlite:///{key}", connect_args={"timeout": 10, "check_same_thread": False})
-        return engine
+        """Drop a claim that certainly was not posted (Slack answered with an error, or the request never
+        left this machine), so a later run may retry it. Only a row still 'claimed' is dropped; True if one
+        was."""
+        with self._tx(write=True) as c:
+            return c.execute(sa.delete(_SENT).where(self._sent_key(key), _SENT.c.status == CLAIMED)).rowcount == 1

@@ -1,4 +1,5 @@
-"""Issue 5's delivery guarantees, each with a frozen clock against a fake Slack Web API over real HTTP."""
+"""Issue 5's delivery guarantees, each with a frozen clock against a fake Slack Web API over real HTTP, on both
+state engines (a SQLite file; a PostgreSQL database shared by processes, as by several instances)."""
 
 from __future__ import annotations
 
@@ -37,20 +38,21 @@ def at(text: str) -> datetime:
 
 
 class World:
-    """A knowledge base built from (a copy of) the fixtures, a state file, the fake Slack and a client."""
+    """A knowledge base built from (a copy of) the fixtures, a state database (a SQLite file or a PostgreSQL
+    URL), the fake Slack and a client."""
 
-    def __init__(self, tmp: Path, fake: FakeSlack):
+    def __init__(self, tmp: Path, fake: FakeSlack, state_target: Path | str):
         self.tmp = tmp
         self.src = tmp / "knowledge"
         shutil.copytree(FIXTURES, self.src)
         self.kb_path = tmp / "knowledge.sqlite"
-        self.state_path = tmp / "state.sqlite"
+        self.state_target = state_target
         self.fake = fake
         build(self.src, self.kb_path)
         self.kb = KnowledgeBase.open(self.kb_path)
-        self.state = StateStore(self.state_path)
+        self.state = StateStore(self.state_target)
         self.env = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": fake.url,
-                    "STRIKEBOT_KB": str(self.kb_path), "STRIKEBOT_STATE": str(self.state_path)}
+                    "STRIKEBOT_KB": str(self.kb_path), "STRIKEBOT_STATE": str(self.state_target)}
         self.settings = load_settings(self.env)
         self.client = make_client(self.settings)
 
@@ -85,8 +87,9 @@ def fake():  # noqa: ANN201
 
 
 @pytest.fixture
-def world(tmp_path: Path, fake: FakeSlack) -> World:
-    return World(tmp_path, fake)
+def world(tmp_path: Path, fake: FakeSlack, state_target: Path | str) -> World:
+    """The world, once on each state engine (SQLite, PostgreSQL)."""
+    return World(tmp_path, fake, state_target)
 
 
 def _status(state: StateStore) -> dict[tuple[str, str], str]:
@@ -102,11 +105,11 @@ def test_exactly_once_across_restarts(world: World) -> None:
     assert len(report.sent) == 2 and len(world.fake.posts(CHANNEL)) == 2
     world.state.close()
     for when in ("2023-04-21T09:00:00+01:00", "2023-04-21T09:01:00+01:00", "2023-04-21T17:00:00+01:00"):
-        restarted = StateStore(world.state_path)  # a new process would open the file afresh
+        restarted = StateStore(world.state_target)  # a new process would open the file afresh
         assert world.send(when, restarted).sent == []
         restarted.close()
     assert len(world.fake.posts(CHANNEL)) == 2
-    status = _status(StateStore(world.state_path))
+    status = _status(StateStore(world.state_target))
     assert status[("unite-offer-2023", "7d")] == "sent" and status[("gmb-offer-2023", "7d")] == "sent"
     assert all(r.message_ts for r in world.state.reminder_log() if r.status == "sent")
 
@@ -117,7 +120,7 @@ def test_two_threads_at_the_same_moment_post_once(world: World) -> None:
     reports = []
 
     def run() -> None:
-        store = StateStore(world.state_path)  # its own connection, like a second process
+        store = StateStore(world.state_target)  # its own connection, like a second process
         barrier.wait()
         reports.append(world.send("2023-04-21T09:00:00+01:00", store))
         store.close()
@@ -349,7 +352,7 @@ def test_scheduler_thread_sends_due_once_and_subscribes_reminder_channel(world: 
                         clock=lambda: at("2023-04-14T12:00:00+01:00"))
     stop.set()
     t.join(5)
-    assert StateStore(world.state_path).subscription("C0DEFAULT1") is not None
+    assert StateStore(world.state_target).subscription("C0DEFAULT1") is not None
     stop = threading.Event()
     ticks = []
 

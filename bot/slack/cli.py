@@ -71,17 +71,16 @@ def register(main: click.Group, kb_group: click.Group) -> None:
         with signed requests and GET /healthz."""
         from slack_sdk.errors import SlackApiError
 
-        from bot.cli import open_kb
+        from bot.cli import open_kb, open_state
         from bot.slack.app import create_app
         from bot.slack.server import SlackHTTPServer, start_retention_sweeper
-        from bot.state import StateStore
 
         try:
             settings, http = serve_settings(os.environ, force_http=force_http)
         except ConfigError as exc:
             _fail_config(exc.problems)
         kb = open_kb(settings)
-        state = StateStore(settings.state_path)
+        state = open_state(settings)
         app = create_app(settings, kb, state)
         if not settings.oauth:  # OAuth mode: each workspace's token is checked when it is first used
             try:
@@ -124,12 +123,11 @@ def register(main: click.Group, kb_group: click.Group) -> None:
     @now_option
     def kb_gaps(days: int | None, similarity: float, limit: int, as_json: bool, now_text: str | None) -> None:
         """Questions the bot could not answer, grouped by similarity, most asked first."""
-        from bot.cli import _settings
+        from bot.cli import _settings, open_state
         from bot.gaps import group_questions
-        from bot.state import StateStore
 
         now = resolve_now(now_text)
-        state = StateStore(_settings().state_path)
+        state = open_state(_settings())
         rows = state.unanswered_since(now - timedelta(days=days) if days else None)
         gaps = group_questions(((r.question, r.normalised, r.created) for r in rows), similarity=similarity)
         gaps = gaps[:limit]
@@ -160,13 +158,12 @@ def register(main: click.Group, kb_group: click.Group) -> None:
     @now_option
     def state_purge(older_than: int | None, now_text: str | None) -> None:
         """Delete stored questions and user IDs past the retention period, now."""
-        from bot.cli import _settings
-        from bot.state import StateStore
+        from bot.cli import _settings, open_state
 
         now = resolve_now(now_text)
         settings = _settings()
         days = settings.retention_days if older_than is None else older_than
-        counts = StateStore(settings.state_path).purge(days, now)
+        counts = open_state(settings).purge(days, now)
         click.echo(f"Purged rows older than {days} days: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 

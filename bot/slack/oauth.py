@@ -16,7 +16,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.config import Settings
-from bot.state import StateStore, state_engine
+from bot.state import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class WorkspaceInstallations(SQLAlchemyInstallationStore):
 
     def __init__(self, settings: Settings, state: StateStore):
         assert settings.slack_client_id, "OAuth mode only"
-        super().__init__(client_id=settings.slack_client_id, engine=state_engine(state.path),
+        super().__init__(client_id=settings.slack_client_id, engine=state.engine,
                          logger=logging.getLogger("bot.slack.installations"))
         self.state = state
 
@@ -61,7 +61,7 @@ def oauth_settings(settings: Settings, state: StateStore, installations: Workspa
         install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
         installation_store=installations,
         state_store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION_S,
-                                              engine=state_engine(state.path),
+                                              engine=state.engine,
                                               logger=logging.getLogger("bot.slack.oauth_state")),
         state_expiration_seconds=STATE_EXPIRATION_S,
         logger=logging.getLogger("bot.slack.oauth"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import html
 import re
-import sqlite3
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -89,8 +89,9 @@ def oauth_env(fake: FakeSlack, kb_path: Path, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def obot(fake: FakeSlack, oauth_env: dict[str, str]) -> OAuthBot:
-    settings = load_settings(oauth_env)
+def obot(fake: FakeSlack, oauth_env: dict[str, str], state_target: Path | str) -> OAuthBot:
+    """The app in OAuth mode over loopback HTTP, its state database on SQLite and on PostgreSQL in turn."""
+    settings = load_settings({**oauth_env, "STRIKEBOT_STATE": str(state_target)})
     kb = KnowledgeBase.open(settings.kb_path)
     state = StateStore(settings.state_path)
     app = create_app(settings, kb, state, now=lambda: NOW)
@@ -168,10 +169,11 @@ def test_a_redirect_without_the_browser_state_or_a_good_code_installs_nothing(ob
     assert obot.installations().find_installation(enterprise_id=None, team_id="T0ONE") is None
 
 
-def _rows(path: Path, team: str) -> dict[str, int]:
-    with sqlite3.connect(path) as c:
-        return {t: c.execute(f"SELECT count(*) FROM {t} WHERE team{'_id' if t.startswith('slack_') else ''} = ?",
-                             (team,)).fetchone()[0]
+def _rows(state: StateStore, team: str) -> dict[str, int]:
+    """Rows per table that belong to workspace `team`, counted with plain SQL on the store's engine."""
+    with state.engine.connect() as c:
+        return {t: c.execute(sa.text(f"SELECT count(*) FROM {t} WHERE team{'_id' if t.startswith('slack_') else ''}"
+                                     " = :team"), {"team": team}).scalar_one()
                 for t in ("slack_installations", "slack_bots", "subscriptions", "feedback", "unanswered")}
 
 
@@ -188,17 +190,17 @@ def test_uninstall_deletes_that_workspace_and_nothing_else(obot: OAuthBot, event
         reply = handle_remind(obot.settings, obot.kb, obot.state, user_id="U0INSTALL", channel_id=channel,
                               text="on", now=NOW, team=team)
         assert reply.startswith("Done")
-    before = _rows(obot.state.path, "T0ONE")
+    before = _rows(obot.state, "T0ONE")
     assert before == {"slack_installations": 1, "slack_bots": 1, "subscriptions": 1, "feedback": 1,
                       "unanswered": 1}
-    assert _rows(obot.state.path, "T0TWO") == before
+    assert _rows(obot.state, "T0TWO") == before
 
     assert obot.event({**event, "event_ts": "1.1"}, team="T0ONE").status == 200
     deadline = time.monotonic() + 5
-    while _rows(obot.state.path, "T0ONE")["unanswered"] and time.monotonic() < deadline:
+    while _rows(obot.state, "T0ONE")["unanswered"] and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert _rows(obot.state.path, "T0ONE") == dict.fromkeys(before, 0)
-    assert _rows(obot.state.path, "T0TWO") == before
+    assert _rows(obot.state, "T0ONE") == dict.fromkeys(before, 0)
+    assert _rows(obot.state, "T0TWO") == before
     assert obot.state.workspace_settings("T0ONE") == ((), None)
     assert obot.state.workspace_settings("T0TWO") == (("U0INSTALL",), None)
 
