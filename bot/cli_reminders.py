@@ -158,7 +158,7 @@ def register(main: click.Group) -> None:
         state = _state(settings)
         client = make_client(settings)
         report = send_due(open_kb(settings), state, client, now=now,
-                          client_for=reminder_clients(settings, state, client))
+                          client_for=reminder_clients(settings, state, client) if settings.oauth else None)
         for p in report.sent:
             click.echo(f"sent{' (late)' if p.late else ''}: {p.ballot.id} {p.offset} -> {p.subscription.channel}")
         for p in report.missed:

@@ -45,6 +45,7 @@ class Settings:
     reminder_channel: str | None
     admins: tuple[str, ...]
     retention_days: int
+    claim_lease_s: float = 120.0  # STRIKEBOT_CLAIM_LEASE: seconds a reply's claim is held before resumption
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     slack_scopes: tuple[str, ...] = DEFAULT_SCOPES
@@ -130,6 +131,13 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if days < 1:
         problems.append(f"STRIKEBOT_RETENTION_DAYS must be a whole number of days >= 1, not {raw_days!r}")
     state = _state_target(_get(environ, "STRIKEBOT_STATE"), problems)
+    raw_lease = _get(environ, "STRIKEBOT_CLAIM_LEASE") or "120"
+    try:
+        lease = float(raw_lease)
+    except ValueError:
+        lease = -1.0
+    if not 0.5 <= lease <= 3600:
+        problems.append(f"STRIKEBOT_CLAIM_LEASE must be a number of seconds from 0.5 to 3600, not {raw_lease!r}")
     if problems:
         raise ConfigError(problems)
     kb = Path(_get(environ, "STRIKEBOT_KB") or DEFAULT_DATA_DIR / "knowledge.sqlite").expanduser().resolve()
@@ -143,6 +151,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         reminder_channel=channel,
         admins=admins,
         retention_days=days,
+        claim_lease_s=lease,
         slack_client_id=client_id,
         slack_client_secret=client_secret,
         slack_scopes=scopes,

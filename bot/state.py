@@ -15,6 +15,7 @@ order, in one transaction with its version number, on either engine.
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -78,9 +79,10 @@ def create_state_engine(target: StateTarget, *, busy_timeout_s: float = 10) -> s
     """A SQLAlchemy Engine on the state database named by `target`, set up for this project's use.
 
     SQLite: the file (and its folder) is created; every pooled connection uses WAL, a 10 s busy timeout and
-    foreign keys; transactions begin with a plain BEGIN, or BEGIN IMMEDIATE on a connection whose execution
-    option `write` is true (a writer then queues for the lock at its start instead of failing to upgrade a read
-    lock mid-transaction). PostgreSQL: psycopg 3, READ COMMITTED, connections checked before reuse.
+    foreign keys; a connection whose execution option `write` is true begins its transactions with BEGIN
+    IMMEDIATE (a writer then queues for the lock at its start instead of failing to upgrade a read lock
+    mid-transaction); others run each statement on its own (autocommit). PostgreSQL: psycopg 3, READ
+    COMMITTED, connections checked before reuse.
     `busy_timeout_s` bounds waiting for another writer's lock (SQLite busy timeout; PostgreSQL lock_timeout,
     and a connect timeout when it is short).
     This is the engine other stores that belong in the state database (e.g. Slack installations) should use:
@@ -106,7 +108,9 @@ def create_state_engine(target: StateTarget, *, busy_timeout_s: float = 10) -> s
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+        if conn.get_execution_options().get("write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # a read runs in SQLite's autocommit mode: each of this store's reads is one SELECT, consistent alone
 
     return engine
 
@@ -342,6 +346,14 @@ class StateStore:
         self.engine = create_state_engine(target)
         self._ack_engine = create_state_engine(target, busy_timeout_s=ACK_BUSY_TIMEOUT_S)
         self.dialect = self.engine.dialect.name  # 'sqlite' or 'postgresql'
+        self._sqlite_write_lock = threading.Lock()
+        # the ack path's two statements, built once: building and cache-keying a statement per call was half
+        # of each call's time (is_disabled 105 -> 58 us per call on SQLite)
+        claim_cols = ("event_key", "message_key", "client_msg_key", "status", "owner", "work", "claimed_utc",
+                      "lease_utc", "done_utc")
+        self._claim_stmt = (self._insert(_CLAIMS).values({k: sa.bindparam(k) for k in claim_cols})
+                            .on_conflict_do_nothing().returning(sa.literal_column("1")))
+        self._disabled_stmt = sa.select(_WORKSPACES.c.disabled_utc).where(_WORKSPACES.c.team == sa.bindparam("team"))
         try:
             self.migrate()
         except sa.exc.OperationalError as exc:
@@ -353,7 +365,14 @@ class StateStore:
     def _tx(self, *, write: bool = False, ack: bool = False) -> Iterator[sa.Connection]:
         """One transaction on a pooled connection; commits on success, rolls back on error. `write=True`
         takes SQLite's write lock at BEGIN (see `create_state_engine`); PostgreSQL ignores it. `ack=True`: the
-        ack path's pool, and any database error becomes StateUnavailable."""
+        ack path's pool, and any database error becomes StateUnavailable.
+
+        SQLite writers of this process also queue on one in-process lock first: SQLite admits one writer at a
+        time anyway, and threads that met its lock would wait in its busy handler (sleeps of 1-25 ms), which
+        delayed every ack under a burst of events (benchmarks/e2e.py)."""
+        lock = self._sqlite_write_lock if write and self.dialect == "sqlite" else None
+        if lock is not None and not lock.acquire(timeout=ACK_BUSY_TIMEOUT_S if ack else -1):
+            raise StateUnavailable(f"the state database was busy for over {ACK_BUSY_TIMEOUT_S} s")
         try:
             with (self._ack_engine if ack else self.engine).connect() as c:
                 if write:
@@ -364,6 +383,9 @@ class StateStore:
             if not ack:
                 raise
             raise StateUnavailable(str(exc.orig or exc).strip().splitlines()[0]) from exc
+        finally:
+            if lock is not None:
+                lock.release()
 
     def _insert(self, table: sa.TableClause) -> Any:
         """The dialect's INSERT (it has `on_conflict_do_nothing` / `on_conflict_do_update` on both engines)."""
@@ -461,11 +483,11 @@ class StateStore:
         Atomic across threads, processes and instances sharing the database (unique keys; INSERT … ON CONFLICT
         DO NOTHING). Raises StateUnavailable when the database is locked past ACK_BUSY_TIMEOUT_S or failing."""
         owner = uuid.uuid4().hex
+        row = {"event_key": event_key, "message_key": message_key, "client_msg_key": client_msg_key,
+               "status": "claimed" if work else "done", "owner": owner, "work": work, "claimed_utc": _utc(now),
+               "lease_utc": _utc(now + lease), "done_utc": None if work else _utc(now)}
         with self._tx(write=True, ack=True) as c:
-            won = self._inserted(c, self._insert(_CLAIMS).values(
-                event_key=event_key, message_key=message_key, client_msg_key=client_msg_key,
-                status="claimed" if work else "done", owner=owner, work=work, claimed_utc=_utc(now),
-                lease_utc=_utc(now + lease), done_utc=None if work else _utc(now)))
+            won = c.execute(self._claim_stmt, row).first() is not None
         return owner if won else None
 
     def event_claim(self, event_key: str) -> EventClaim | None:
@@ -537,9 +559,8 @@ class StateStore:
         """True when workspace `team` has been disabled by `disable_workspace`."""
         if not team:
             return False
-        t = _WORKSPACES.c
         with self._tx(ack=True) as c:
-            return c.execute(sa.select(t.disabled_utc).where(t.team == team)).scalar() is not None
+            return c.execute(self._disabled_stmt, {"team": team}).scalar() is not None
 
     def disabled_workspaces(self) -> set[str]:
         """Every workspace disabled by `disable_workspace`."""

@@ -50,12 +50,17 @@ class FakeSlack:
             self.server.shutdown()
             self.server.server_close()
 
+    history: dict[str, list[dict]] = field(default_factory=dict)
+    team_id: str = "T0FAKE"  # auth.test's answer  # channel -> messages posted, oldest first
+
     def script(self, method: str, *, error: str | None = None, status: int = 200, retry_after: int | None = None,
-               drop: bool = False, times: int = 1) -> None:
-        """Answer the next `times` calls of `method` with an error / HTTP status / Retry-After / no answer."""
+               drop: bool = False, times: int = 1, created: bool = False) -> None:
+        """Answer the next `times` calls of `method` with an error / HTTP status / Retry-After / no answer;
+        with `created` a chat.postMessage is posted (it appears in conversations.history) all the same."""
         with self.lock:
             self.scripts.setdefault(method, []).extend(
-                [{"error": error, "status": status, "retry_after": retry_after, "drop": drop}] * times)
+                [{"error": error, "status": status, "retry_after": retry_after, "drop": drop,
+                  "created": created}] * times)
 
     def posts(self, channel: str | None = None) -> list[dict]:
         """Bodies of chat.postMessage calls (to `channel` if given)."""
@@ -69,6 +74,13 @@ class FakeSlack:
             step = queue.pop(0) if queue else None
             self._ts += 1
             ts = f"1700000000.{self._ts:06d}"
+            if method == "chat.postMessage" and (step is None or step["created"]):
+                self.history.setdefault(body.get("channel"), []).append(
+                    {"ts": ts, "text": body.get("text"), "metadata": body.get("metadata")})
+            if method == "conversations.history" and not step:
+                msgs = [m for m in self.history.get(body.get("channel"), [])
+                        if float(m["ts"]) >= float(body.get("oldest") or 0)]
+                return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}, 200, {}
         if step and step["drop"]:
             return None, 0, {}
         if step and step["status"] != 200:
@@ -76,6 +88,8 @@ class FakeSlack:
             return {"ok": False, "error": "ratelimited"}, step["status"], headers
         if step and step["error"]:
             return {"ok": False, "error": step["error"]}, 200, {}
+        if method == "auth.test":
+            return {"ok": True, "team_id": self.team_id, "user_id": "UBOT"}, 200, {}
         if method == "chat.postMessage":
             return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": {"text": body.get("text")}}, 200, {}
         return {"ok": True}, 200, {}

@@ -154,18 +154,13 @@ def test_two_processes_running_send_due_post_once(world: World) -> None:
 # ---- crash mid-send ------------------------------------------------------------------------------------------
 
 
-def test_claim_never_confirmed_is_not_resent_and_listed_unconfirmed(world: World) -> None:
+def test_unknown_outcome_is_listed_unconfirmed_then_settled_as_posted_without_a_resend(world: World) -> None:
     world.subscribe()
-    world.fake.script("chat.postMessage", drop=True)  # the connection dies: did Slack post? unknown
+    # the connection dies after Slack posted it: did Slack post? unknown to the client
+    world.fake.script("chat.postMessage", drop=True, created=True)
     report = world.send("2023-04-21T09:00:00+01:00")
     assert len(report.unconfirmed) == 1 and len(report.sent) == 1
     crashed = report.unconfirmed[0]
-    assert world.send("2023-04-21T09:05:00+01:00").sent == []
-    assert world.send("2023-04-22T09:00:00+01:00").sent == []
-    calls = [c for c in world.fake.calls if c.method == "chat.postMessage"]
-    assert len(calls) == 2  # one dropped, one posted; never retried
-    rec = [r for r in world.state.reminder_log() if r.key == crashed.key][0]
-    assert rec.unconfirmed and rec.confirmed is None
 
     from click.testing import CliRunner
 
@@ -176,16 +171,67 @@ def test_claim_never_confirmed_is_not_resent_and_listed_unconfirmed(world: World
     line = [x for x in out.output.splitlines() if crashed.ballot.id in x][0]
     assert "UNCONFIRMED" in line and "7d" in line
 
+    settled = world.send("2023-04-21T09:05:00+01:00")  # the next run looks it up before any re-send
+    assert [p.key for p in settled.sent] == [crashed.key]
+    assert world.send("2023-04-22T09:00:00+01:00").sent == []
+    calls = [c for c in world.fake.calls if c.method == "chat.postMessage"]
+    assert len(calls) == 2  # one dropped (but posted), one for the other ballot; never re-sent
+    history = [c for c in world.fake.calls if c.method == "conversations.history"]
+    assert history and history[0].body["include_all_metadata"] in (True, "true", "1")
+    rec = [r for r in world.state.reminder_log() if r.key == crashed.key][0]
+    assert rec.status == "sent" and rec.message_ts == world.fake.history[CHANNEL][0]["ts"]
 
-def test_process_killed_after_claim_is_not_resent(world: World) -> None:
+
+def test_unknown_outcome_not_in_slack_is_resent_once(world: World) -> None:
+    world.subscribe(names=("unite",))
+    world.fake.script("chat.postMessage", drop=True)  # dropped before Slack created anything
+    assert len(world.send("2023-04-21T09:00:00+01:00").unconfirmed) == 1
+    assert len(world.send("2023-04-21T09:05:00+01:00").sent) == 1
+    assert world.send("2023-04-21T09:10:00+01:00").sent == []
+    posts = world.fake.posts(CHANNEL)
+    assert len(posts) == 2 and len(world.fake.history[CHANNEL]) == 1  # tried twice, in the channel once
+    assert posts[1]["metadata"]["event_payload"]["reminder"].startswith("unite-offer-2023|")
+
+
+def test_process_killed_after_claim_is_resent_once_its_lease_ran_out(world: World) -> None:
     sub = world.subscribe()
     from bot.reminders import plan
 
     due = [p for p in plan(world.kb.all("ballot"), [sub], [], at("2023-04-21T09:00:00+01:00")) if p.action == "send"]
     assert world.state.claim_reminder(due[0].key, at("2023-04-21T09:00:00+01:00"))  # …and then the crash
-    report = world.send("2023-04-21T09:01:00+01:00")
+    report = world.send("2023-04-21T09:01:00+01:00")  # the lease is still live: the holder may be posting
     assert len(report.sent) == 1 and len(world.fake.posts(CHANNEL)) == 1
     assert [r.ballot_id for r in world.state.reminder_log() if r.unconfirmed] == [due[0].ballot.id]
+    report = world.send("2023-04-21T09:06:00+01:00")  # lease over: settled (not in Slack), then sent
+    assert [p.key for p in report.sent] == [due[0].key]
+    assert world.send("2023-04-21T09:20:00+01:00").sent == []
+    assert len(world.fake.posts(CHANNEL)) == 2
+    assert [r for r in world.state.reminder_log() if r.unconfirmed] == []
+
+
+def test_connection_refused_releases_the_claim_and_the_next_run_sends(world: World) -> None:
+    import socket
+
+    world.subscribe(names=("unite",))
+    with socket.socket() as s:  # a port nobody listens on: connection refused
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/api/"
+    down = make_client(load_settings({**world.env, "SLACK_API_URL": dead}))
+    report = send_due(world.kb, world.state, down, now=at("2023-04-21T09:00:00+01:00"))
+    assert report.sent == [] and len(report.failed) == 1 and world.state.reminder_log() == []
+    report = world.send("2023-04-21T09:05:00+01:00")  # the API is back
+    assert len(report.sent) == 1 and len(world.fake.posts(CHANNEL)) == 1
+
+
+def test_uninstalled_workspace_gets_nothing_even_for_a_command_line_subscription(world: World) -> None:
+    subscribe(world.kb, world.state, CHANNEL, (), at(SUBSCRIBED))  # from the CLI: no team recorded
+    world.state.disable_workspace("T0TEST", "app_uninstalled", at(SUBSCRIBED))
+    world.fake.team_id = "T0TEST"
+    assert world.send("2023-04-21T09:00:00+01:00").sent == []
+    assert world.fake.posts() == []
+    assert send_due(world.kb, world.state, world.client, now=at("2023-04-21T09:00:00+01:00"), team="T0TEST").sent == []
+    world.state.enable_workspace("T0TEST")
+    assert len(world.send("2023-04-21T09:00:00+01:00").sent) == 2
 
 
 # ---- downtime ------------------------------------------------------------------------------------------------
@@ -324,11 +370,21 @@ def test_rate_limit_is_retried_after_retry_after(world: World) -> None:
 
 def test_other_slack_error_releases_the_claim_for_a_retry(world: World) -> None:
     world.subscribe(names=("unite",))
-    world.fake.script("chat.postMessage", error="internal_error")
+    world.fake.script("chat.postMessage", error="invalid_arguments")
     report = world.send("2023-04-21T09:00:00+01:00")
     assert report.sent == [] and len(report.failed) == 1 and world.state.reminder_log() == []
     assert len(world.send("2023-04-21T09:01:00+01:00").sent) == 1
     assert world.state.subscription(CHANNEL).paused is None
+
+
+@pytest.mark.parametrize("failure", [{"error": "internal_error"}, {"error": "fatal_error"}, {"status": 503}])
+def test_server_side_failure_is_settled_before_a_resend(world: World, failure: dict) -> None:
+    world.subscribe(names=("unite",))
+    world.fake.script("chat.postMessage", **failure)
+    report = world.send("2023-04-21T09:00:00+01:00")
+    assert report.sent == [] and len(report.unconfirmed) == 1
+    assert len(world.send("2023-04-21T09:01:00+01:00").sent) == 1
+    assert len(world.fake.history[CHANNEL]) == 1
 
 
 def test_posts_carry_text_fallback_and_blocks_and_no_token(world: World) -> None:

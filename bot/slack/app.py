@@ -3,19 +3,27 @@
 Single-workspace mode uses SLACK_BOT_TOKEN; OAuth mode (SLACK_CLIENT_ID + SLACK_CLIENT_SECRET) adds Bolt's
 install flow and takes each workspace's token from its installation (bot/slack/oauth.py).
 
-Wires the listeners (bot/slack/listeners/*), one global middleware that de-duplicates Slack's retries and
-drops traffic from disabled workspaces, and the single `@app.error` handler. The factory does no network I/O:
-token verification is left to `strikebot serve` (`verify_token`), so tests and start-up stay fast and clear.
+Wires the listeners (bot/slack/listeners/*), one global middleware that claims each event (de-duplicating
+Slack's retries and the same message under another event id) and drops traffic from disabled workspaces, and
+the single error handler. Every listener is registered with `off_ack_path`: Bolt runs with
+`process_before_response=True`, so the ack is made in the request thread before any work, and the work runs in
+a listener pool sized for many slow replies (LISTENER_POOL); a failing listener can no longer turn an ack into
+a 404. The factory does no network I/O: token verification is left to `strikebot serve` (`verify_token`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -24,13 +32,18 @@ from bot import answering
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase
 from bot.models import Answer
+from bot.periodic import start_periodic
 from bot.slack import blocks
 from bot.slack.oauth import WorkspaceInstallations, cached_authorize, oauth_settings
-from bot.state import StateStore
+from bot.state import StateStore, StateUnavailable
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
+# Threads running listener work (replies, respond(), views.publish) off the ack path, per process: enough for
+# 50 slow replies in flight with room for commands and buttons beside them.
+LISTENER_POOL = 64
+F = TypeVar("F", bound=Callable)
 
 
 def _utcnow() -> datetime:
@@ -45,14 +58,38 @@ def _default_answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
 @dataclass
 class Deps:
     """What listeners need, passed explicitly: settings, the knowledge base, the state store, a clock
-    (`now()` -> aware UTC datetime) and the answering function `answer(question, kb, now) -> Answer`."""
+    (`now()` -> aware UTC datetime; a frozen one in tests) and the answering function
+    `answer(question, kb, now) -> Answer`. Claims use real time, `wall()`: a lease is about elapsed time.
+    `lease` is how long a claim's holder has to post before another process may take it over, `retry_delay`
+    how long a failed post waits before it is tried again (by the claim resumer)."""
 
     settings: Settings
     kb: KnowledgeBase
     state: StateStore
     now: Callable[[], datetime] = _utcnow
     answer: Callable[[str, KnowledgeBase, datetime], Answer] = field(default=_default_answer)
+    wall: Callable[[], datetime] = _utcnow
+    lease: timedelta = timedelta(seconds=120)
+    retry_delay: timedelta = timedelta(seconds=60)
+    on_error: Callable[..., None] | None = None
     installations: WorkspaceInstallations | None = None  # OAuth mode only
+    # `client_for(team)`: a client with workspace `team`'s token, None when it is not installed (work done
+    # outside a request: resumed replies; set by create_app)
+    client_for: Callable[[str], WebClient | None] | None = None
+    _memory: OrderedDict = field(default_factory=OrderedDict)  # keys claimed while the database was away
+    _memory_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def remember(self, keys: list[str]) -> bool:
+        """In-process de-duplication for when the state database cannot take a claim (StateUnavailable):
+        True the first time any of `keys` is seen by this process. Bounded (the newest 10,000 keys)."""
+        with self._memory_lock:
+            if any(k in self._memory for k in keys):
+                return False
+            for k in keys:
+                self._memory[k] = True
+            while len(self._memory) > 10_000:
+                self._memory.popitem(last=False)
+            return True
 
     def team_key(self, team: str | None) -> str:
         """The key of workspace `team` in the state database: its id in OAuth mode, '' in single-workspace
@@ -69,8 +106,9 @@ def make_client(settings: Settings) -> WebClient:
 
 def workspace_clients(settings: Settings, installations: WorkspaceInstallations | None,
                       client: WebClient) -> Callable[[str], WebClient | None]:
-    """`client_for(team) -> WebClient | None` for the reminders: in single-workspace mode always `client`;
-    in OAuth mode a client with workspace `team`'s installed bot token (None when it is not installed)."""
+    """`client_for(team) -> WebClient | None` for work done outside a request (reminders, resumed replies): in
+    single-workspace mode always `client`; in OAuth mode a client like `client` with workspace `team`'s
+    installed bot token (None when it is not installed)."""
     if installations is None:
         return lambda team: client
 
@@ -78,7 +116,8 @@ def workspace_clients(settings: Settings, installations: WorkspaceInstallations 
         token = installations.bot_token(team) if team else None
         if token is None:
             return None
-        return WebClient(token=token, base_url=client.base_url, retry_handlers=client.retry_handlers.copy())
+        return WebClient(token=token, base_url=client.base_url, timeout=client.timeout,
+                         retry_handlers=client.retry_handlers.copy())
 
     return client_for
 
@@ -94,10 +133,14 @@ def create_app(settings: Settings, kb: KnowledgeBase, state: StateStore, *, clie
     /slack/install and /slack/oauth_redirect); nothing is sent to Slack until a request arrives."""
     client = client or make_client(settings)
     installations: WorkspaceInstallations | None = None
-    common = dict(signing_secret=settings.slack_signing_secret or "",
-                  request_verification_enabled=bool(settings.slack_signing_secret),
-                  process_before_response=False,  # ack first; listeners run after the 200 has gone
-                  logger=logging.getLogger("bot.slack.bolt"))
+    common = dict(
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        # the ack runs in the request thread (see off_ack_path); work goes to the listener pool
+        process_before_response=True,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_POOL, thread_name_prefix="strikebot-work"),
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
     if settings.oauth:
         client.token = None  # each request gets a client with its workspace's token
         installations = WorkspaceInstallations(settings, state)
@@ -111,14 +154,72 @@ def create_app(settings: Settings, kb: KnowledgeBase, state: StateStore, *, clie
             token_verification_enabled=False,  # `serve` calls auth.test itself, with a clear message on failure
             **common,
         )
-    deps = Deps(settings, kb, state, now or _utcnow, installations=installations)
+    lease = timedelta(seconds=settings.claim_lease_s)
+    deps = Deps(settings, kb, state, now or _utcnow, lease=lease, retry_delay=min(lease, timedelta(seconds=60)),
+                installations=installations, client_for=workspace_clients(settings, installations, client))
+    deps.on_error = _error_handler(deps)
     app.use(_guard(deps))
     from bot.slack.listeners import actions, commands, events, home, messages
 
     for module in (messages, commands, actions, home, events):
         module.register(app, deps)
-    app.error(_error_handler(deps))
+    app.error(deps.on_error)
+    _DEPS[id(app)] = deps
     return app
+
+
+_DEPS: dict[int, Deps] = {}
+
+
+def deps_of(app: App) -> Deps:
+    """The Deps that `create_app` wired into `app`."""
+    return _DEPS[id(app)]
+
+
+def start_claim_resumer(app: App, *, stop_event: threading.Event,
+                        interval_s: float | None = None) -> threading.Thread:
+    """Resume, now and then every `interval_s` seconds (default: half the lease, at most 60 s), the event
+    claims whose lease ran out unfinished — their process died after the ack, or their post failed for now —
+    in a daemon thread until `stop_event` is set. Safe in every process at once: each claim is taken over by
+    one process only (a conditional update). Returns the thread."""
+    from bot.slack.delivery import resume_expired
+
+    deps = deps_of(app)
+    every = interval_s if interval_s is not None else max(0.5, min(60.0, deps.lease.total_seconds() / 2))
+    return start_periodic("strikebot-claims", lambda: resume_expired(deps, app.client), stop_event=stop_event,
+                          interval_s=every, on_stop=deps.state.close)
+
+
+def _ack_now(ack: Ack) -> None:
+    ack()
+
+
+def off_ack_path(register: Callable, deps: Deps) -> Callable[[F], F]:
+    """Decorator for listeners: `@off_ack_path(app.command("/x"), deps)` acks at once in the request thread
+    and runs the decorated function in the listener pool (a Bolt lazy listener), any exception going to the
+    one error handler (Bolt's own lazy runner would only log it). The function may take any of Bolt's usual
+    arguments: body, event, command, action, context, client, respond, logger."""
+
+    def decorate(fn: F) -> F:
+        from slack_bolt.util.utils import get_arg_names_of_callable
+
+        wanted = get_arg_names_of_callable(fn)
+
+        def run(body: dict, event: dict, command: dict, action: dict, context: BoltContext, client: WebClient,
+                respond, logger: logging.Logger) -> None:  # noqa: ANN001 - Bolt's Respond
+            given = {"body": body, "event": event, "command": command, "action": action, "context": context,
+                     "client": client, "respond": respond, "logger": logger}
+            try:
+                fn(**{k: given[k] for k in wanted})
+            except Exception as error:  # noqa: BLE001 - handed to the one error handler, as Bolt would
+                assert deps.on_error is not None
+                deps.on_error(error, body, logger, respond, client, context)
+
+        run.__name__ = run.__qualname__ = f"work_{fn.__name__}"  # Bolt names lazy functions by name
+        register(ack=_ack_now, lazy=[run])
+        return fn
+
+    return decorate
 
 
 def event_key(body: dict) -> str | None:
@@ -128,25 +229,81 @@ def event_key(body: dict) -> str | None:
     return None
 
 
-def _guard(deps: Deps) -> Callable:
-    """Global middleware: drop repeats of an event (Slack's retries) and traffic from disabled workspaces.
-    Both get a 200 so Slack stops retrying; the claim is recorded before any slow work. (StateStore runs both
-    queries on one connection under a lock: concurrent SQLite writers would otherwise wait in SQLite's busy
-    handler, 1-25 ms sleeps, which delayed every ack under a burst; profiled with benchmarks/e2e.py.)"""
+def message_keys(body: dict) -> tuple[str | None, str | None]:
+    """The identity of the message an event carries: ('team:channel:ts', 'team:client_msg_id'), either None
+    when absent. The same message delivered under two event ids has the same keys."""
+    event = body.get("event") or {}
+    team = body.get("team_id") or event.get("team") or ""
+    ts, channel = event.get("ts"), event.get("channel")
+    return (f"{team}:{channel}:{ts}" if ts and channel else None,
+            f"{team}:{event['client_msg_id']}" if event.get("client_msg_id") else None)
 
-    def guard(body: dict, context: dict, next: Callable[[], None], logger: logging.Logger) -> BoltResponse | None:
-        event_type = (body.get("event") or {}).get("type")
+
+def answerable(event: dict) -> bool:
+    """True for an event the bot answers with a reply: a person's mention, or a person's direct message —
+    plain, or with a file and some text (`file_share`). Edits, deletions, joins and bots' messages are not."""
+    if event.get("bot_id") or not event.get("user"):
+        return False
+    subtype = event.get("subtype")
+    if subtype not in (None, "file_share") or (subtype and not (event.get("text") or "").strip()):
+        return False
+    if event.get("type") == "app_mention":
+        return True
+    return event.get("type") == "message" and event.get("channel_type") == "im"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The claim on an event being answered: `key` (event key), the holder's `owner` token, `attempts` so far,
+    and whether it is in the database (`durable`; False when the database was away at ack time)."""
+
+    key: str
+    owner: str
+    attempts: int = 1
+    durable: bool = True
+
+
+def _guard(deps: Deps) -> Callable:
+    """Global middleware, before the ack: drop traffic from disabled workspaces, and claim each event — with
+    the work it stands for when it is a question to answer — so that repeats (Slack's retries, the same
+    message under another event id) are dropped, and a claim whose process dies is resumed (bot.slack.delivery).
+    Dropped deliveries get a 200 so Slack stops retrying. The two queries use the store's ack-path connection
+    with a short busy timeout; when the database is locked or failing, the event is de-duplicated in memory
+    instead and answered anyway: an ack never waits for the database."""
+
+    def guard(body: dict, context: BoltContext, next: Callable[[], None],
+              logger: logging.Logger) -> BoltResponse | None:
+        event = body.get("event") or {}
+        event_type = event.get("type")
         team = context.get("team_id") or body.get("team_id")
-        if deps.state.is_disabled(team) and event_type not in ("tokens_revoked", "app_uninstalled"):
+        try:
+            disabled = deps.state.is_disabled(team)
+        except StateUnavailable as exc:
+            logger.warning("state database unavailable on the ack path (%s); carrying on", exc)
+            disabled = False
+        if disabled and event_type not in ("tokens_revoked", "app_uninstalled"):
             logger.info("ignoring a request from disabled workspace %s", team)
             return BoltResponse(status=200, body="")
         key = event_key(body)
         if key:
-            fresh = deps.state.claim_event(key, deps.now())
-        if key and not fresh:
-            logger.info("duplicate delivery of event %s ignored (retry %s)", key,
-                        context.get("retry_num") or body.get("retry_attempt"))
-            return BoltResponse(status=200, body="")
+            question = answerable(event)
+            mkey, ckey = message_keys(body) if question else (None, None)
+            work = json.dumps({"event": event, "team": team, "bot_user_id": context.bot_user_id},
+                              ensure_ascii=False) if question else ""
+            durable = True
+            try:
+                owner = deps.state.claim_event(key, deps.wall(), message_key=mkey, client_msg_key=ckey,
+                                               work=work, lease=deps.lease if question else timedelta(0))
+            except StateUnavailable as exc:
+                logger.warning("could not claim event %s in the state database (%s): de-duplicating in memory",
+                               key, exc)
+                durable = False
+                owner = "memory" if deps.remember([k for k in (key, mkey, ckey) if k]) else None
+            if owner is None:
+                logger.info("duplicate delivery of event %s ignored (retry %s)", key,
+                            context.get("retry_num") or body.get("retry_attempt"))
+                return BoltResponse(status=200, body="")
+            context["claim"] = Claim(key, owner, 1, durable)
         next()
         return None
 
@@ -154,9 +311,12 @@ def _guard(deps: Deps) -> Callable:
 
 
 def _error_handler(deps: Deps) -> Callable:
-    """The one error handler: log it (never the token), then tell the user politely where we can."""
+    """The one error handler: log it (never the token), then tell the user politely where we can — at most
+    once per question: an event's apology goes out only from the caller that closed its claim as failed, so
+    never after its answer was posted, and never once per retry."""
 
-    def on_error(error: Exception, body: dict, logger: logging.Logger, respond, client: WebClient) -> None:  # noqa: ANN001
+    def on_error(error: Exception, body: dict, logger: logging.Logger, respond, client: WebClient,  # noqa: ANN001
+                 context: BoltContext | None = None) -> None:
         code = error.response.get("error") if isinstance(error, SlackApiError) else None
         kind = body.get("type") or body.get("command") or "request"
         if code:
@@ -168,10 +328,11 @@ def _error_handler(deps: Deps) -> Callable:
             if respond is not None and body.get("response_url"):
                 respond(response_type="ephemeral", replace_original=False, **blocks.notice(line).kwargs())
             elif code is None and body.get("type") == "event_callback":
-                event = body.get("event") or {}
-                if event.get("channel") and event.get("ts"):
-                    client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"],
-                                            **blocks.notice(line).kwargs())
+                from bot.slack.delivery import apologise
+
+                claim = (context or {}).get("claim")
+                if claim is not None:
+                    apologise(deps, client, body.get("event") or {}, claim, f"error: {type(error).__name__}")
         except Exception as again:  # noqa: BLE001 - the apology itself failed; logging is all that is left
             logger.warning("could not tell the user about the error: %s", again)
 

@@ -65,53 +65,36 @@ def register(main: click.Group, kb_group: click.Group) -> None:
     @click.option("--http", "force_http", is_flag=True,
                   help="Serve HTTP (events, commands, interactions at /slack/events) even if SLACK_APP_TOKEN is set.")
     @click.option("--port", default=3000, show_default=True, type=click.IntRange(0, 65535), help="HTTP port.")
-    @click.option("--host", default="0.0.0.0", show_default=True, help="HTTP interface to listen on.")
-    def serve(force_http: bool, port: int, host: str) -> None:
+    @click.option("--host", default="127.0.0.1", show_default=True, envvar="STRIKEBOT_HOST",
+                  help="HTTP interface to listen on (env STRIKEBOT_HOST); 0.0.0.0 for every interface.")
+    @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+                  help="HTTP worker processes sharing the port.")
+    def serve(force_http: bool, port: int, host: str, workers: int) -> None:
         """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, otherwise (or with --http) HTTP mode
         with signed requests and GET /healthz."""
-        from slack_sdk.errors import SlackApiError
-
-        from bot.cli import open_kb, open_state
-        from bot.slack.app import create_app
-        from bot.slack.server import SlackHTTPServer, start_retention_sweeper
-
         try:
             settings, http = serve_settings(os.environ, force_http=force_http)
         except ConfigError as exc:
             _fail_config(exc.problems)
-        kb = open_kb(settings)
-        state = open_state(settings)
-        app = create_app(settings, kb, state)
-        if not settings.oauth:  # OAuth mode: each workspace's token is checked when it is first used
-            try:
-                auth = app.client.auth_test()
-            except SlackApiError as exc:
-                _fail_config([f"SLACK_BOT_TOKEN was refused by Slack ({exc.response.get('error')})"])
-            except OSError as exc:
-                click.echo(f"Cannot reach Slack's Web API: {exc}", err=True)
-                sys.exit(1)
-            state.enable_workspace(auth.get("team_id") or "")
-        stop = threading.Event()
-        from bot.clock import parse_now
+        if not http:
+            _run(settings, None)
+            return
+        from bot.slack.server import serve_http
 
-        start_retention_sweeper(state, settings.retention_days, lambda: parse_now(None), stop_event=stop)
-        _start_reminders(settings, kb, state, app.client, stop)
+        oauth = ", GET /slack/install, GET /slack/oauth_redirect" if settings.oauth else ""
+
+        def announce(bound: int) -> None:
+            click.echo(f"strikebot: HTTP mode on {host}:{bound} with {workers} worker(s) "
+                       f"(POST /slack/events, GET /healthz{oauth})", err=True)
+
         try:
-            if http:
-                server = SlackHTTPServer(app, kb, host=host, port=port)
-                oauth = ", GET /slack/install, GET /slack/oauth_redirect" if settings.oauth else ""
-                click.echo(f"strikebot: HTTP mode on {host}:{server.port} (POST /slack/events, GET /healthz{oauth})",
-                           err=True)
-                server.serve_forever()
-            else:
-                from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-                click.echo("strikebot: Socket Mode", err=True)
-                SocketModeHandler(app, settings.slack_app_token).start()
+            serve_http(lambda sock: _run(settings, sock), host=host, port=port, workers=workers,
+                       announce=announce)
+        except OSError as exc:
+            click.echo(f"Cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
         except KeyboardInterrupt:
             pass
-        finally:
-            stop.set()
 
     @kb_group.command("gaps")
     @click.option("--days", type=click.IntRange(min=1), default=None,
@@ -167,13 +150,58 @@ def register(main: click.Group, kb_group: click.Group) -> None:
         click.echo(f"Purged rows older than {days} days: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
-def _start_reminders(settings: Settings, kb, state, client, stop: threading.Event) -> None:  # noqa: ANN001
-    """Start the reminders scheduler when that feature is installed (bot.reminder_delivery)."""
+def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | None
+    """One serving process: check the token (single-workspace mode; in OAuth mode each workspace's token is
+    checked when first used), start the background jobs (retention sweep, reminder scheduler, claim resumer),
+    then serve HTTP on the listening `sock`, or Socket Mode when `sock` is None."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.cli import open_kb, open_state
+    from bot.clock import parse_now
+    from bot.slack.app import create_app, start_claim_resumer
+    from bot.slack.server import SlackHTTPServer, start_retention_sweeper
+
+    kb = open_kb(settings)
+    state = open_state(settings)
+    app = create_app(settings, kb, state)
+    team = ""
+    if not settings.oauth:
+        try:
+            auth = app.client.auth_test()
+        except SlackApiError as exc:
+            _fail_config([f"SLACK_BOT_TOKEN was refused by Slack ({exc.response.get('error')})"])
+        except OSError as exc:
+            click.echo(f"Cannot reach Slack's Web API: {exc}", err=True)
+            sys.exit(1)
+        team = auth.get("team_id") or ""
+        state.enable_workspace(team)
+    stop = threading.Event()
+    start_retention_sweeper(open_state(settings), settings.retention_days, lambda: parse_now(None),
+                            stop_event=stop)
+    _start_reminders(settings, kb, open_state(settings), app.client, stop, team)
+    start_claim_resumer(app, stop_event=stop)
+    try:
+        if sock is not None:
+            SlackHTTPServer(app, kb, sock=sock, signing_secret=settings.slack_signing_secret).serve_forever()
+        else:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            click.echo("strikebot: Socket Mode", err=True)
+            SocketModeHandler(app, settings.slack_app_token).start()
+    finally:
+        stop.set()
+
+
+def _start_reminders(settings: Settings, kb, state, client, stop: threading.Event,  # noqa: ANN001
+                     team: str = "") -> None:
+    """Start the reminders scheduler when that feature is installed (bot.reminder_delivery); `team` is the
+    bot token's workspace (subscriptions made without one belong to it)."""
     try:
         from bot.reminder_delivery import start_scheduler
     except ImportError:
         return
-    start_scheduler(settings, kb, state, client, stop_event=stop, client_for=reminder_clients(settings, state, client))
+    start_scheduler(settings, kb, state, client, stop_event=stop, team=team or None,
+                    client_for=reminder_clients(settings, state, client) if settings.oauth else None)
 
 
 def reminder_clients(settings: Settings, state: StateStore,

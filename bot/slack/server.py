@@ -1,22 +1,40 @@
-"""HTTP mode: a small threaded HTTP server in front of the Bolt app, plus the retention sweeper.
+"""HTTP mode: waitress (a production WSGI server) in front of a thin layer of ours in front of Bolt.
 
-POST /slack/events -> Bolt (events, slash commands and interactions; Bolt checks the signature and answers
-401 to forged, altered or stale requests). GET /healthz -> 200 with the knowledge base's newest as-of date
-(503 when the knowledge base file is missing). In OAuth mode, GET /slack/install and GET /slack/oauth_redirect
--> Bolt's OAuth flow (unsigned: a browser, not Slack, calls them). Everything else is 404.
+Why waitress: its asynchronous I/O loop reads and buffers each whole request before a worker thread sees it,
+so slow or half-sent clients never hold a thread (a thread-per-connection server, like the old http.server
+front end or gunicorn's gthread worker, is held by each of them); it bounds connections (`connection_limit`),
+closes a connection that sent nothing for `channel_timeout` seconds (the deadline for receiving a request) and
+caps header and body sizes. Pure Python, no build step, maintained by the Pylons project.
+
+The layer (`SlackWSGI`), before anything parses a body:
+- GET /healthz -> 200 {"status": "ok", "newest_as_of": …} (503 when the knowledge base file is missing);
+- POST /slack/events -> the signature is checked on the raw bytes with slack-sdk's SignatureVerifier: no or
+  a non-numeric timestamp, no, a wrong or a stale signature -> 401; a signed body that is not UTF-8 or not
+  well-formed JSON / form data -> 400; too large -> 413. Only then Bolt sees it (and checks again);
+- GET /slack/install and /slack/oauth_redirect -> Bolt, unsigned (its OAuth flow, when one is configured);
+- anything else -> 404.
+
+`serve_http` runs `workers` processes sharing one listening socket (see its docstring).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
+import signal
+import socket
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
+from waitress.server import create_server
 
 from bot.knowledge import KnowledgeBase, KnowledgeBaseMissing
 from bot.periodic import start_periodic
@@ -26,95 +44,212 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+OAUTH_PATHS = ("/slack/install", "/slack/oauth_redirect")
 MAX_BODY = 1_000_000
+# waitress settings (per worker process): request threads only verify, claim and ack (the work runs in the
+# app's own listener pool), so a few are enough; connections are bounded but generous, because idle ones cost
+# a file descriptor and no thread; a connection silent for RECEIVE_DEADLINE_S seconds is closed.
+REQUEST_THREADS = 16
+CONNECTION_LIMIT = 4000
+RECEIVE_DEADLINE_S = 10
+
+_TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 
 
-def _handler_class(app: App, kb: KnowledgeBase) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+def _status_line(code: int) -> str:
+    from http import HTTPStatus
 
-        def _send(self, status: int, body: str | bytes, headers: dict[str, list[str] | str]) -> None:
-            data = body.encode("utf-8") if isinstance(body, str) else body
-            self.send_response(status)
-            for name, values in headers.items():
-                if name.lower() == "content-length":
-                    continue
-                for v in values if isinstance(values, list) else [values]:
-                    self.send_header(name, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            url = urlsplit(self.path)
-            flow = app.oauth_flow
-            if flow is not None and url.path in (flow.install_path, flow.redirect_uri_path):
-                req = BoltRequest(body="", query=url.query, headers={k.lower(): v for k, v in self.headers.items()})
-                resp = flow.handle_installation(req) if url.path == flow.install_path else flow.handle_callback(req)
-                self._send(resp.status, resp.body or "", resp.headers)
-                return
-            if url.path != HEALTH_PATH:
-                self._send(404, "Not Found", {"Content-Type": "text/plain; charset=utf-8"})
-                return
-            try:
-                body = {"status": "ok", "newest_as_of": kb.newest_as_of_text()}
-                status = 200
-            except KnowledgeBaseMissing:
-                body, status = {"status": "no knowledge base"}, 503
-            self._send(status, json.dumps(body), {"Content-Type": "application/json"})
-
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            url = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            if url.path != EVENTS_PATH or length > MAX_BODY:
-                self._send(404 if url.path != EVENTS_PATH else 413, "", {})
-                return
-            raw = self.rfile.read(length).decode("utf-8")
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            resp = app.dispatch(BoltRequest(body=raw, query=url.query, headers=headers))
-            self._send(resp.status, resp.body or "", resp.headers)
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
-            log.debug("%s - %s", self.address_string(), format % args)
-
-    return Handler
+    return f"{code} {HTTPStatus(code).phrase}"
 
 
-class _ThreadingServer(ThreadingHTTPServer):
-    # Slack delivers events in bursts; socketserver's default listen backlog of 5 made concurrent connections
-    # beyond it fail with "connection reset" (seen at 50 concurrent events in benchmarks/e2e.py)
-    request_queue_size = 128
-    daemon_threads = True
+class SlackWSGI:
+    """The WSGI application: health check, signature check on the raw body, then Bolt (see module docstring).
+
+    `app` the Bolt app, `kb` the knowledge base (for /healthz), `signing_secret` Slack's signing secret."""
+
+    def __init__(self, app: App, kb: KnowledgeBase, signing_secret: str):
+        self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+        self.kb = kb
+        self.verifier = SignatureVerifier(signing_secret)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO") or "/", environ.get("REQUEST_METHOD") or "GET"
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            return self._health(start_response)
+        if path in OAUTH_PATHS and method == "GET":
+            return self.bolt(environ, start_response)
+        if path != EVENTS_PATH:
+            return self._plain(start_response, 404, "Not Found")
+        if method != "POST":
+            return self._plain(start_response, 405, "Method Not Allowed")
+        raw_length = environ.get("CONTENT_LENGTH") or "0"
+        if not raw_length.isdigit():
+            return self._plain(start_response, 400, "Bad Request")
+        length = int(raw_length)
+        if length > MAX_BODY:
+            return self._plain(start_response, 413, "Payload Too Large")
+        raw: bytes = environ["wsgi.input"].read(length) if length else b""
+        problem = self._check(raw, environ)
+        if problem:
+            return self._plain(start_response, *problem)
+        environ["wsgi.input"] = io.BytesIO(raw)
+        return self.bolt(environ, start_response)
+
+    def _check(self, raw: bytes, environ: dict) -> tuple[int, str] | None:
+        """(status, reason) for a request Bolt must not see, else None."""
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or ""
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE") or ""
+        if not timestamp.isdigit() or not signature.startswith("v0="):
+            return 401, "Unauthorized"
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return 400, "Bad Request"  # Slack signs UTF-8 text; these bytes cannot be one of its requests
+        if not self.verifier.is_valid(text, timestamp, signature):
+            return 401, "Unauthorized"
+        ctype = (environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+        try:
+            if ctype == "application/json":
+                if not isinstance(json.loads(text), dict):
+                    return 400, "Bad Request"
+            else:
+                payload = parse_qs(text, strict_parsing=bool(text)).get("payload")
+                if payload and not isinstance(json.loads(payload[0]), dict):
+                    return 400, "Bad Request"
+        except ValueError:
+            return 400, "Bad Request"
+        return None
+
+    def _health(self, start_response: Callable) -> Iterable[bytes]:
+        try:
+            body: dict = {"status": "ok", "newest_as_of": self.kb.newest_as_of_text()}
+            status = 200
+        except KnowledgeBaseMissing:
+            body, status = {"status": "no knowledge base"}, 503
+        data = json.dumps(body).encode()
+        start_response(_status_line(status), [("Content-Type", "application/json"),
+                                              ("Content-Length", str(len(data)))])
+        return [data]
+
+    @staticmethod
+    def _plain(start_response: Callable, status: int, text: str) -> Iterable[bytes]:
+        data = text.encode()
+        start_response(_status_line(status), [*_TEXT, ("Content-Length", str(len(data)))])
+        return [data]
+
+
+def _waitress(wsgi: SlackWSGI, **where: object):  # noqa: ANN202 - waitress's server object
+    return create_server(wsgi, threads=REQUEST_THREADS, connection_limit=CONNECTION_LIMIT,
+                         channel_timeout=RECEIVE_DEADLINE_S, cleanup_interval=2, backlog=2048,
+                         max_request_body_size=MAX_BODY, asyncore_use_poll=True, ident="strikebot",
+                         clear_untrusted_proxy_headers=True, **where)
 
 
 class SlackHTTPServer:
-    """Serve `app` over HTTP on `host:port` (port 0 = any free port; see `.port`).
+    """Serve `app` over HTTP on `host:port` (port 0 = any free port; see `.port`) in this process, or on an
+    already listening `sock` (the workers of `serve_http`).
 
     `start()` runs it in a daemon thread (tests); `serve_forever()` blocks (the CLI); `stop()` shuts it down."""
 
-    def __init__(self, app: App, kb: KnowledgeBase, *, host: str = "0.0.0.0", port: int = 3000):
-        self.httpd = _ThreadingServer((host, port), _handler_class(app, kb))
+    def __init__(self, app: App, kb: KnowledgeBase, *, host: str = "127.0.0.1", port: int = 3000,
+                 signing_secret: str | None = None, sock: socket.socket | None = None):
+        secret = signing_secret or getattr(app, "_signing_secret", None) or ""
+        self.wsgi = SlackWSGI(app, kb, secret)
+        self.server = _waitress(self.wsgi, sockets=[sock]) if sock is not None else \
+            _waitress(self.wsgi, host=host, port=port)
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
         """The bound port."""
-        return self.httpd.server_address[1]
+        return int(self.server.effective_port)
 
     def start(self) -> SlackHTTPServer:
         """Serve in a background thread; returns self."""
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="strikebot-http", daemon=True)
+        self._thread = threading.Thread(target=self.server.run, name="strikebot-http", daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
         """Serve until interrupted."""
-        self.httpd.serve_forever()
+        self.server.run()
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        """Stop serving and close the socket and every connection."""
+        from waitress import wasyncore
+
+        self.server.task_dispatcher.shutdown(timeout=1)
+        wasyncore.close_all(self.server._map)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on `host:port` (0 = any free port), inheritable by worker processes."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
+
+
+def serve_http(run_worker: Callable[[socket.socket | None], None], *, host: str, port: int, workers: int,
+               announce: Callable[[int], None]) -> None:
+    """Serve HTTP with `workers` processes: bind `host:port` once, then fork `workers` processes that each run
+    `run_worker(sock)` (their own Bolt app, state connections, reminder scheduler and claim resumer), and
+    supervise them: a worker that dies is replaced; SIGTERM/SIGINT stop them all. The kernel spreads
+    connections over the processes accepting on the shared socket. With one worker nothing is forked:
+    `run_worker(sock)` runs here. `announce(port)` is called once the socket is bound.
+
+    Several workers may each run the reminder scheduler and the claim resumer: every reminder and event is
+    claimed in the state database (a unique-key insert or a conditional update) before anything is posted, so
+    only one process ever posts it. The supervisor itself starts no threads, so forking it is safe."""
+    sock = listen(host, port)
+    announce(sock.getsockname()[1])
+    if workers <= 1:
+        run_worker(sock)
+        return
+    children: dict[int, int] = {}
+    stopping = [False]
+
+    def spawn(slot: int) -> None:
+        pid = os.fork()
+        if pid == 0:  # the worker
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            code = 0
+            try:
+                run_worker(sock)
+            except BaseException:  # noqa: BLE001 - a worker must never return into the supervisor's loop
+                log.exception("worker %d failed", slot)
+                code = 1
+            finally:
+                os._exit(code)
+        children[pid] = slot
+
+    def stop(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler signature
+        stopping[0] = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for slot in range(workers):
+        spawn(slot)
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        slot = children.pop(pid, None)
+        if slot is not None and not stopping[0]:
+            log.warning("worker %d (pid %d) exited (status %d); starting another", slot, pid, status)
+            spawn(slot)
+    sys.exit(0)
 
 
 def start_retention_sweeper(state: StateStore, days: int, clock: Callable[[], datetime], *,

@@ -39,8 +39,10 @@ def test_concurrent_duplicate_deliveries_get_exactly_one_reply(bot, slow_engine)
     _, ev = bot.mention("warm-up", event_id="Ev0WARM")
     results: list[int] = []
 
+    race = {**ev, "ts": "1681900000.999999", "text": "<@UBOT> another question"}
+
     def deliver(n: int) -> None:
-        results.append(bot.event(ev, event_id="Ev0RACE", retry=n or None).status)
+        results.append(bot.event(race, event_id="Ev0RACE", retry=n or None).status)
 
     threads = [threading.Thread(target=deliver, args=(n,)) for n in range(4)]
     for t in threads:

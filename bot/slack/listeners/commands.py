@@ -1,6 +1,7 @@
 """Slash commands: `/strikebot help|ask|totals|ballots|strikes|remind …` and `/strike-totals [union or group]`.
 
-Ack first (within Slack's 3 s), then work, then reply ephemerally through `respond()` (the response_url) with
+Acked at once in the request thread (`off_ack_path`); the work runs in the listener pool and replies
+ephemerally through `respond()` (the response_url) with
 a 'Share in channel' button. `remind` is delegated to bot.reminder_service.handle_remind.
 """
 
@@ -8,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from bot.digest import Digest, latest_totals, open_ballots, resolve_scope, strikes_digest
 from bot.slack import blocks
-from bot.slack.app import Deps
+from bot.slack.app import Deps, off_ack_path
 from bot.slack.listeners.replies import answer_reply
 from bot.slack.text import slack_to_plain
 
@@ -71,8 +72,7 @@ def _strikebot(deps: Deps, command: dict) -> blocks.Message:
 
 
 def _handler(deps: Deps, build: Callable[[Deps, dict], blocks.Message]) -> Callable:
-    def handle(ack: Ack, command: dict, respond: Respond) -> None:
-        ack()
+    def handle(command: dict, respond: Respond) -> None:
         msg = build(deps, command)
         respond(response_type="ephemeral", replace_original=False, **msg.kwargs())
 
@@ -81,6 +81,6 @@ def _handler(deps: Deps, build: Callable[[Deps, dict], blocks.Message]) -> Calla
 
 def register(app: App, deps: Deps) -> None:
     """Listen for `/strikebot` and `/strike-totals`."""
-    app.command("/strikebot")(_handler(deps, _strikebot))
-    app.command("/strike-totals")(
+    off_ack_path(app.command("/strikebot"), deps)(_handler(deps, _strikebot))
+    off_ack_path(app.command("/strike-totals"), deps)(
         _handler(deps, lambda d, c: digest_reply(d, "totals", slack_to_plain(c.get("text")))))

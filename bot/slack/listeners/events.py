@@ -9,7 +9,7 @@ import logging
 
 from slack_bolt import App
 
-from bot.slack.app import Deps
+from bot.slack.app import Deps, off_ack_path
 
 
 def forget_workspace(deps: Deps, team: str, reason: str) -> dict[str, int]:
@@ -27,7 +27,7 @@ def forget_workspace(deps: Deps, team: str, reason: str) -> dict[str, int]:
 def register(app: App, deps: Deps) -> None:
     """Listen for `tokens_revoked` and `app_uninstalled`."""
 
-    @app.event("tokens_revoked")
+    @off_ack_path(app.event("tokens_revoked"), deps)
     def on_tokens_revoked(body: dict, event: dict, logger: logging.Logger) -> None:
         if (event.get("tokens") or {}).get("bot"):
             team = body.get("team_id", "")
@@ -35,7 +35,7 @@ def register(app: App, deps: Deps) -> None:
             logger.warning("bot token revoked in workspace %s: its data was deleted (%s) and nothing more will "
                            "be sent there", team, counts)
 
-    @app.event("app_uninstalled")
+    @off_ack_path(app.event("app_uninstalled"), deps)
     def on_uninstalled(body: dict, logger: logging.Logger) -> None:
         team = body.get("team_id", "")
         counts = forget_workspace(deps, team, "app_uninstalled")

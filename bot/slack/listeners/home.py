@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 
 from bot.digest import latest_totals, open_ballots, strikes_digest
 from bot.slack import blocks
-from bot.slack.app import Deps
+from bot.slack.app import Deps, off_ack_path
 
 
 def subscription_lines(deps: Deps, user_id: str, team: str | None = None) -> list[str]:
@@ -20,13 +20,13 @@ def subscription_lines(deps: Deps, user_id: str, team: str | None = None) -> lis
         return []
     names = target_names(deps.kb)
     return [describe_subscription(s, names) for s in deps.state.subscriptions(team=deps.team_key(team))
-            if s.created_by == user_id]
+             if s.created_by == user_id]
 
 
 def register(app: App, deps: Deps) -> None:
     """Listen for `app_home_opened` (Home tab only)."""
 
-    @app.event("app_home_opened")
+    @off_ack_path(app.event("app_home_opened"), deps)
     def on_home(event: dict, client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
