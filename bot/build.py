@@ -7,6 +7,7 @@ or any exception mid-way, the existing knowledge base is left byte-for-byte unto
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import os
 import re
@@ -232,6 +233,16 @@ def load_rows(source_dir: Path, unreadable: set[str] | None = None) -> tuple[dic
             unreadable.add(table)  # not UTF-8: nothing of it was read, so no column can be reported missing
             continue
         cols = {c.name: c for c in TABLES[table]}
+        if any("\x00" in h for h in header):
+            problems.append(f"{display}:1: (header): contains a NUL byte (is it really a text CSV?)")
+            unreadable.add(table)
+            continue
+        duplicated = sorted({h for h in header if header.count(h) > 1})
+        for name in duplicated:
+            problems.append(f"{display}:1: {name}: duplicated column (which one holds the value?)")
+        if duplicated:
+            unreadable.add(table)
+            continue
         missing = [c.name for c in TABLES[table] if c.required and c.name not in header]
         for name in missing:
             problems.append(f"{display}:1: {name}: missing required column")
@@ -245,6 +256,10 @@ def load_rows(source_dir: Path, unreadable: set[str] | None = None) -> tuple[dic
             if len(rec) != len(header):
                 problems.append(f"{display}:{line}: (row): has {len(rec)} cells, the header has {len(header)}")
                 continue
+            nul = [name for name, cell in zip(header, rec, strict=True) if "\x00" in cell]
+            for name in nul:  # reported; the rest of the row is still checked (no knock-on problems)
+                problems.append(f"{display}:{line}: {name}: contains a NUL byte")
+            rec = [cell.replace("\x00", "") for cell in rec] if nul else rec
             row = Row(display, line)
             raw = dict(zip(header, rec, strict=True))
             for col in TABLES[table]:
@@ -369,8 +384,9 @@ def build(source_dir: Path, out_path: Path, *, fail_after: Callable[[str], None]
     """
     tables = check(source_dir)
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(out_path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".building", dir=out_path.parent)
-    os.close(fd)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # held until this build ends: marks the temp file as in use
     tmp = Path(tmp_name)
     conn: sqlite3.Connection | None = None
     try:
@@ -415,4 +431,27 @@ def build(source_dir: Path, out_path: Path, *, fail_after: Callable[[str], None]
             conn.close()
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
     return counts
+
+
+def remove_stale_temp_files(out_path: Path) -> list[Path]:
+    """Delete the temporary files that builds of `out_path` killed mid-way (kill -9, power loss) left behind.
+    A running build holds a lock on its own temporary file, so only abandoned ones go. Returns those deleted."""
+    gone: list[Path] = []
+    for path in out_path.parent.glob(f".{out_path.name}.*.building"):
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a build in progress
+        else:
+            path.unlink(missing_ok=True)
+            gone.append(path)
+        finally:
+            os.close(fd)
+    return gone

@@ -153,3 +153,47 @@ def test_a_figure_in_a_ballot_subject_is_refused_but_pay_years_are_not(tmp_path:
     _edit(d, "ballots.csv", "the March 2023 pay offer", "\"the 2023/24 pay offer (a 35% rise worth £5,000)\"")
     problems = _problems(d)
     assert len(problems) == 1 and "ballots.csv:2: subject: contains the figure '35'" in problems[0], problems
+
+
+def test_duplicated_header_is_reported_with_file_line_and_column(tmp_path: Path) -> None:
+    d = _copy(tmp_path)
+    first = (d / "strikes.csv").read_text(encoding="utf-8").splitlines()[0]
+    name = first.split(",")[0]
+    _edit(d, "strikes.csv", first, first + "," + name)
+    assert [p for p in _problems(d) if p.endswith(f"strikes.csv:1: {name}: duplicated column (which one holds the value?)")]
+
+
+def test_nul_bytes_are_reported_with_file_line_and_column(tmp_path: Path) -> None:
+    d = _copy(tmp_path)
+    _edit(d, "strikes.csv", "jd-2023-04,bma,", "jd-2023-04,b\x00ma,")
+    assert [p.rsplit("/", 1)[-1] for p in _problems(d)] == ["strikes.csv:2: unions: contains a NUL byte"]
+    header = (d / "figures.csv").read_text(encoding="utf-8").splitlines()[0]
+    _edit(d, "figures.csv", header, header.replace(",", "\x00,", 1))
+    assert [p for p in _problems(d) if p.endswith("figures.csv:1: (header): contains a NUL byte (is it really a text CSV?)")]
+
+
+def test_a_killed_build_leaves_a_temp_file_that_the_next_build_removes(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "kb.sqlite"
+    script = ("import sys, time; from pathlib import Path; from bot.build import build; "
+              "build(Path(sys.argv[1]), Path(sys.argv[2]), "
+              "fail_after=lambda s: (print('stuck', flush=True), time.sleep(60)) if s == 'index' else None)")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(TINY), str(out)], stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parent.parent)
+    assert proc.stdout.readline().strip() == "stuck"
+    temps = list(tmp_path.glob(".kb.sqlite.*.building"))
+    assert len(temps) == 1 and temps[0].stat().st_size > 0
+    # a build running beside it does not remove the live temp file
+    from bot.build import remove_stale_temp_files
+
+    assert remove_stale_temp_files(out) == [] and temps[0].exists()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    time.sleep(0.05)
+    build(TINY, out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb.sqlite"]

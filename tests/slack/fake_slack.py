@@ -1,7 +1,10 @@
 """A fake Slack Web API on 127.0.0.1 (port 0): records every method and body, answers scripted errors.
 
 `/api/<method>` answers like Slack's Web API; `/response/<id>` stands in for slash-command and button
-`response_url`s. Tests script replies per method with `fake.script(method, Reply(...), ...)`.
+`response_url`s. Tests script replies per method with `fake.script(method, Reply(...), ...)`. Messages posted
+(chat.postMessage answered ok, or scripted with `created=True`) are kept with their metadata and returned by
+conversations.history / conversations.replies. `fake.hold(method)` makes the next call of `method` wait until
+the test releases it (e.g. to kill the bot while its post is in flight).
 OAuth: `fake.add_workspace(team, token)` returns a code that `oauth.v2.access` exchanges for that workspace's
 bot token; `auth.test` then answers for the workspace whose token it is given. Every call records the
 Authorization header it came with (`call.auth`), so tests can check which workspace's token was used.
@@ -24,11 +27,29 @@ TEAM = "T0TEST"
 
 @dataclass
 class Reply:
-    """A scripted answer: HTTP `status`, JSON `body`, extra `headers` (e.g. {'Retry-After': '1'})."""
+    """A scripted answer: HTTP `status`, JSON `body`, extra `headers` (e.g. {'Retry-After': '1'}); `delay`
+    seconds before answering; `created`: a chat.postMessage is posted all the same (then answered like this)."""
 
     body: dict
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    created: bool = False
+
+
+class Hold:
+    """A held call: `arrived` is set when it comes in; `release(created=…, reply=…)` lets it go on —
+    posted or not, answered with `reply` (default: the normal answer; None = close the connection)."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self._go = threading.Event()
+        self.created = True
+        self.reply: Reply | None | bool = True
+
+    def release(self, *, created: bool = True, reply: Reply | None | bool = True) -> None:
+        self.created, self.reply = created, reply
+        self._go.set()
 
 
 @dataclass
@@ -72,6 +93,8 @@ class FakeSlack:
         self._recorded = threading.Condition(self._lock)  # notified on every recorded call: waiters never poll
         self._ts = 1700000000
         self.workspaces: dict[str, dict] = {}  # bot token -> {team, bot_user, bot_id, installer, code}
+        self.messages: dict[str, list[dict]] = {}  # channel -> messages posted, oldest first
+        self._holds: dict[str, list[Hold]] = {}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -81,6 +104,12 @@ class FakeSlack:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
                 reply = fake._record(self.path, self.headers.get("Content-Type") or "", raw,
                                      self.headers.get("Authorization") or "")
+                if reply is None:  # drop the connection without answering
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if reply.delay:
+                    time.sleep(reply.delay)
                 data = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
@@ -129,7 +158,23 @@ class FakeSlack:
                                       "installer": installer, "code": code}
         return code
 
-    def _record(self, path: str, ctype: str, raw: str, auth: str = "") -> Reply:
+    def hold(self, method: str) -> Hold:
+        """Make the next call of `method` wait until the returned Hold is released."""
+        h = Hold()
+        with self._lock:
+            self._holds.setdefault(method, []).append(h)
+        return h
+
+    def _post(self, body: dict) -> str:
+        """Keep a posted message (lock held); returns its ts."""
+        self._ts += 1
+        ts = f"{self._ts}.000100"
+        self.messages.setdefault(str(body.get("channel")), []).append(
+            {"ts": ts, "text": body.get("text"), "thread_ts": body.get("thread_ts"), "metadata": body.get("metadata"),
+             "bot_id": BOT_ID})
+        return ts
+
+    def _record(self, path: str, ctype: str, raw: str, auth: str = "") -> Reply | None:
         if "json" in ctype:
             body = json.loads(raw or "{}")
         else:
@@ -138,9 +183,29 @@ class FakeSlack:
         with self._lock:
             self.calls.append(Call(method, path, body, time.monotonic(), auth))
             self._recorded.notify_all()
+            holds = self._holds.get(method)
+            held = holds.pop(0) if holds else None
+        if held is not None:
+            held.arrived.set()
+            held._go.wait(60)
+            with self._lock:
+                ts = self._post(body) if held.created and method == "chat.postMessage" else None
+            if held.reply is None or isinstance(held.reply, Reply):
+                return held.reply
+            return Reply({"ok": True, "channel": body.get("channel"), "ts": ts})
+        with self._lock:
             queue = self._scripts.get(method)
             if queue:
-                return queue.pop(0)
+                reply = queue.pop(0)
+                if reply.created and method == "chat.postMessage":
+                    self._post(body)
+                return reply
+            if method == "chat.postMessage":
+                ts = self._post(body)
+                return Reply({"ok": True, "channel": body.get("channel"), "ts": ts,
+                              "message": {"text": body.get("text")}})
+            if method in ("conversations.history", "conversations.replies"):
+                return Reply(self._history(method, body))
             self._ts += 1
         return Reply(self._default(method, body, auth))
 
@@ -165,12 +230,22 @@ class FakeSlack:
         if method == "auth.test":
             return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "strikebot",
                     "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
-        if method in ("chat.postMessage", "chat.update"):
+        if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts") or f"{self._ts}.000100",
                     "message": {"text": body.get("text")}}
         if method == "response_url":
             return {"ok": True}
         return {"ok": True}
+
+    def _history(self, method: str, body: dict) -> dict:
+        """conversations.history / .replies over the kept messages (lock held), newest first."""
+        oldest = float(body.get("oldest") or 0)
+        msgs = [m for m in self.messages.get(str(body.get("channel")), []) if float(m["ts"]) >= oldest]
+        if method == "conversations.replies":
+            msgs = [m for m in msgs if m.get("thread_ts") == body.get("ts")]
+        else:
+            msgs = [m for m in msgs if not m.get("thread_ts")]
+        return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
 
     # ---- inspection ---------------------------------------------------------------------------------------
     def of(self, method: str) -> list[Call]:
