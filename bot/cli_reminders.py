@@ -42,8 +42,10 @@ def register(main: click.Group) -> None:
                   help="Days before the close, each firing at 09:00 UK time (0d: or 3 h before the close).")
     @click.option("--by", "created_by", default="", metavar="USER_ID",
                   help="Slack user to tell if the subscription has to be paused.")
+    @click.option("--team", default="", metavar="TEAM_ID",
+                  help="OAuth mode: the workspace the channel belongs to (its token posts the reminders).")
     @now_option
-    def subscribe_cmd(channel: str, unions: tuple[str, ...], offsets: str, created_by: str,
+    def subscribe_cmd(channel: str, unions: tuple[str, ...], offsets: str, created_by: str, team: str,
                       now_text: str | None) -> None:
         """Subscribe CHANNEL (a Slack channel ID) to ballot-deadline reminders from now on."""
         from bot.cli import _settings, open_kb, resolve_now
@@ -58,7 +60,8 @@ def register(main: click.Group) -> None:
         settings = _settings()
         kb = open_kb(settings)
         try:
-            sub = subscribe(kb, _state(settings), channel, unions, now, offsets=offsets, created_by=created_by)
+            sub = subscribe(kb, _state(settings), channel, unions, now, offsets=offsets, created_by=created_by,
+                            team=team if settings.oauth else "")
         except UnknownTarget as exc:
             click.echo(f"Unknown union or staff group: {', '.join(exc.names)}. Known: {', '.join(exc.known)}",
                        err=True)
@@ -67,11 +70,13 @@ def register(main: click.Group) -> None:
 
     @reminders.command("unsubscribe")
     @click.argument("channel", callback=_channel_arg)
-    def unsubscribe_cmd(channel: str) -> None:
+    @click.option("--team", default="", metavar="TEAM_ID", help="OAuth mode: the workspace the channel belongs to.")
+    def unsubscribe_cmd(channel: str, team: str) -> None:
         """Stop reminders for CHANNEL (its sent log is kept)."""
         from bot.cli import _settings
 
-        if _state(_settings()).unsubscribe(channel):
+        settings = _settings()
+        if _state(settings).unsubscribe(channel, team=team if settings.oauth else ""):
             click.echo(f"Unsubscribed {channel}.")
         else:
             click.echo(f"{channel} had no subscription.")

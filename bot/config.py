@@ -14,8 +14,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
-# The bot scopes an OAuth install asks for when SLACK_SCOPES is unset (the same as manifest.yml's).
-DEFAULT_SCOPES = ("app_mentions:read", "chat:write", "commands", "im:history", "im:read", "im:write")
+# The bot scopes an OAuth install asks for when SLACK_SCOPES is unset: manifest.yml's (a test keeps them equal;
+# docs/deploy.md says why each is needed).
+DEFAULT_SCOPES = ("app_mentions:read", "channels:history", "groups:history", "mpim:history", "chat:write",
+                  "commands", "im:history", "im:read", "im:write")
 
 
 class ConfigError(Exception):

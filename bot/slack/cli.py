@@ -135,6 +135,61 @@ def register(main: click.Group, kb_group: click.Group) -> None:
         def state_group() -> None:
             """The runtime-state database: feedback, unanswered questions, reminders."""
 
+    @main.group("workspace")
+    def workspace_group() -> None:
+        """OAuth mode: a workspace's own admins and default reminder channel (single-workspace mode uses
+        STRIKEBOT_ADMINS and REMINDER_CHANNEL)."""
+
+    @workspace_group.command("show")
+    @click.argument("team")
+    def workspace_show(team: str) -> None:
+        """TEAM's installation (OAuth mode), admins and default reminder channel."""
+        from bot.cli import _settings, open_state
+
+        settings = _settings()
+        state = open_state(settings)
+        admins, channel = state.workspace_settings(team)
+        installed = "-"
+        if settings.oauth:
+            from bot.slack.oauth import WorkspaceInstallations
+
+            installed = "yes" if WorkspaceInstallations(settings, state).bot_token(team) else "no"
+        click.echo(f"workspace {team}: installed {installed}, disabled {'yes' if state.is_disabled(team) else 'no'}, "
+                   f"admins {', '.join(admins) or '(anyone)'}, default reminder channel {channel or '(none)'}")
+
+    @workspace_group.command("set")
+    @click.argument("team")
+    @click.option("--admins", default=None, metavar="U1,U2",
+                  help="Comma-separated Slack user ids who alone may change that workspace's reminders ('' = anyone).")
+    @click.option("--reminder-channel", "channel", default=None, metavar="CHANNEL_ID",
+                  help="Channel subscribed to every ballot-deadline reminder ('' = none).")
+    @now_option
+    def workspace_set(team: str, admins: str | None, channel: str | None, now_text: str | None) -> None:
+        """Set TEAM's admins and/or default reminder channel (subscribed from --now at once)."""
+        import re
+
+        from bot.cli import _settings, open_state
+        from bot.reminder_service import CHANNEL_ID, set_default_channel
+
+        settings = _settings()
+        if not settings.oauth:
+            _fail_config(["strikebot workspace is for OAuth mode (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET); in "
+                          "single-workspace mode set STRIKEBOT_ADMINS and REMINDER_CHANNEL"])
+        ids = tuple(a.strip() for a in (admins or "").split(",") if a.strip()) if admins is not None else None
+        if ids and any(not re.fullmatch(r"[UW][A-Z0-9]{2,}", a) for a in ids):
+            raise click.BadParameter(f"{admins!r} is not a list of Slack user ids (U…)", param_hint="--admins")
+        if channel and not CHANNEL_ID.match(channel):
+            raise click.BadParameter(f"{channel!r} is not a channel id (C…)", param_hint="--reminder-channel")
+        state = open_state(settings)
+        state.set_workspace_settings(team, admins=ids)
+        if channel:
+            set_default_channel(state, team, channel, resolve_now(now_text))
+        elif channel is not None:
+            state.set_workspace_settings(team, reminder_channel="")
+        got_admins, got_channel = state.workspace_settings(team)
+        click.echo(f"workspace {team}: admins {', '.join(got_admins) or '(anyone)'}, "
+                   f"default reminder channel {got_channel or '(none)'}")
+
     @state_group.command("purge")
     @click.option("--older-than", "older_than", type=click.IntRange(min=0), default=None, metavar="DAYS",
                   help="Delete questions and user IDs older than DAYS days (default: STRIKEBOT_RETENTION_DAYS).")

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.config import ConfigError, load_settings, require_slack
+from bot.config import DEFAULT_SCOPES, PROJECT_ROOT, ConfigError, load_settings, require_slack
 from bot.knowledge import KnowledgeBase
 from bot.reminder_delivery import send_due
 from bot.reminder_service import handle_remind
@@ -72,7 +72,7 @@ class OAuthBot(SlackTestBot):
         authorize = parse_qs(urlsplit(href).query)
         assert href.startswith("https://slack.com/oauth/v2/authorize?")
         assert authorize["client_id"] == [CLIENT_ID]
-        assert authorize["scope"] == ["app_mentions:read,chat:write,commands,im:history,im:read,im:write"]
+        assert authorize["scope"] == [",".join(DEFAULT_SCOPES)]
         state = authorize["state"][0]
         cookie = page.headers["set-cookie"][0].split(";")[0]
         assert cookie == f"slack-app-oauth-state={state}"
@@ -264,6 +264,13 @@ def test_half_of_the_oauth_credentials_is_an_error(oauth_env: dict[str, str], dr
     assert len(err.value.problems) == 1 and f"but {named} is not" in err.value.problems[0]
 
 
+def test_the_default_scopes_are_the_manifests() -> None:
+    import yaml
+
+    manifest = yaml.safe_load((PROJECT_ROOT / "manifest.yml").read_text())
+    assert list(DEFAULT_SCOPES) == manifest["oauth_config"]["scopes"]["bot"]
+
+
 def test_oauth_mode_settings(oauth_env: dict[str, str]) -> None:
     settings = load_settings({**oauth_env, "SLACK_SCOPES": "chat:write, commands"})
     assert settings.oauth and settings.slack_configured and settings.slack_bot_token is None
@@ -295,3 +302,22 @@ def test_serve_with_both_modes_configured_exits_2_naming_both(oauth_env: dict[st
     assert result.exit_code == 2
     assert "SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set" in result.output
     assert "Traceback" not in result.output
+
+
+def test_workspace_settings_from_the_command_line(oauth_env: dict[str, str], tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner().invoke
+    result = run(main, ["workspace", "set", "T0ONE", "--admins", "U0BOSS,U0DEPUTY", "--reminder-channel",
+                        "C0NEWS", "--now", "2023-04-10T09:00"], env=oauth_env)
+    assert result.exit_code == 0, result.output
+    assert "admins U0BOSS, U0DEPUTY, default reminder channel C0NEWS" in result.output
+    state = StateStore(oauth_env["STRIKEBOT_STATE"])
+    assert [(s.team, s.channel, s.targets) for s in state.subscriptions()] == [("T0ONE", "C0NEWS", ())]
+    shown = run(main, ["workspace", "show", "T0ONE"], env=oauth_env)
+    assert "installed no" in shown.output and "admins U0BOSS, U0DEPUTY" in shown.output
+    bad = run(main, ["workspace", "set", "T0ONE", "--admins", "boss"], env=oauth_env)
+    assert bad.exit_code == 2 and "not a list of Slack user ids" in bad.output
+    single = {k: v for k, v in oauth_env.items() if not k.startswith("SLACK_CLIENT")}
+    refused = run(main, ["workspace", "set", "T0ONE", "--admins", "U0X"], env=single)
+    assert refused.exit_code == 2 and "STRIKEBOT_ADMINS" in refused.output
