@@ -599,14 +599,18 @@ class StateStore:
             return [(r[0], r[1]) for r in c.execute(sa.select(t.team, t.reminder_channel)
                                                     .where(t.reminder_channel != "").order_by(t.team))]
 
-    def forget_workspace(self, team: str) -> dict[str, int]:
-        """Delete everything stored about workspace `team` (the app was uninstalled there): its subscriptions
-        and their sent log, questions and user ids (unanswered), feedback votes and settings, in one
-        transaction. The `workspaces` row stays only as the disabled flag, if one was set; event claims
-        expire as usual (EVENT_KEEP). Returns {table: rows deleted}."""
+    def forget_workspace(self, team: str, *, events_of: str | None = None) -> dict[str, int]:
+        """Delete everything stored about workspace `team` (its state-database key; the app was uninstalled
+        there): its subscriptions and their sent log, questions and user ids (unanswered), feedback votes and
+        settings, and the event claims (which may hold a question being answered) of Slack team id `events_of`
+        (default `team`), in one transaction. The `workspaces` row stays only as the disabled flag, if one was
+        set. Returns {table: rows deleted}."""
         subs = sa.select(_SUBSCRIPTIONS.c.id).where(_SUBSCRIPTIONS.c.team == team).scalar_subquery()
+        prefix = f"{events_of if events_of is not None else team}:"
         with self._tx(write=True) as c:
             counts = {
+                "event_claims": c.execute(sa.delete(_CLAIMS).where(
+                    sa.func.substr(_CLAIMS.c.event_key, 1, len(prefix)) == prefix)).rowcount,
                 "reminders_sent": c.execute(sa.delete(_SENT).where(_SENT.c.subscription_id.in_(subs))).rowcount,
                 "subscriptions": c.execute(sa.delete(_SUBSCRIPTIONS).where(_SUBSCRIPTIONS.c.team == team)).rowcount,
                 "feedback": c.execute(sa.delete(_FEEDBACK).where(_FEEDBACK.c.team == team)).rowcount,

@@ -3,7 +3,7 @@ workspace settings, deleting one workspace's data, and slack-sdk's stores on the
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -55,16 +55,20 @@ def test_forget_workspace_deletes_only_that_workspaces_rows(store: StateStore) -
         store.record_feedback("U1", "q", "a", "up", NOW, team=team)
         store.log_unanswered("U1", "q?", "q", NOW, team=team)
         store.set_workspace_settings(team, admins=("U1",), reminder_channel="C0SHARED")
+    store.claim_event("T1:Ev1", NOW, work='{"event": {"text": "a question"}}', lease=timedelta(minutes=2))
+    store.claim_event("T2:Ev1", NOW)
+    store.claim_event("T10:Ev1", NOW)  # another team whose id starts with T1
     kept = store.subscription("C0SHARED", team="T2")
-    assert store.forget_workspace("T1") == {"reminders_sent": 1, "subscriptions": 1, "feedback": 1,
-                                            "unanswered": 1}
+    assert store.forget_workspace("T1") == {"event_claims": 1, "reminders_sent": 1, "subscriptions": 1,
+                                            "feedback": 1, "unanswered": 1}
+    assert store.event_claim("T1:Ev1") is None and store.event_claim("T10:Ev1") is not None
     assert store.subscriptions() == [kept]
     assert [r.subscription_id for r in store.reminder_log()] == [kept.id]
     assert len(store.feedback_since()) == 1 and len(store.unanswered_since()) == 1
     assert store.workspace_settings("T1") == ((), None)
     assert store.workspace_settings("T2") == (("U1",), "C0SHARED")
-    assert store.forget_workspace("T1") == dict.fromkeys(("reminders_sent", "subscriptions", "feedback",
-                                                          "unanswered"), 0)
+    assert store.forget_workspace("T1") == dict.fromkeys(("event_claims", "reminders_sent", "subscriptions",
+                                                          "feedback", "unanswered"), 0)
 
 
 def test_slack_sdk_stores_work_on_the_state_engine(store: StateStore) -> None:

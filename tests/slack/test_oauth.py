@@ -321,3 +321,10 @@ def test_workspace_settings_from_the_command_line(oauth_env: dict[str, str], tmp
     single = {k: v for k, v in oauth_env.items() if not k.startswith("SLACK_CLIENT")}
     refused = run(main, ["workspace", "set", "T0ONE", "--admins", "U0X"], env=single)
     assert refused.exit_code == 2 and "STRIKEBOT_ADMINS" in refused.output
+
+
+def test_every_setting_read_is_in_env_example() -> None:
+    read = set(re.findall(r'_get\(environ, "([A-Z_]+)"\)', (PROJECT_ROOT / "bot" / "config.py").read_text()))
+    listed = set(re.findall(r"^([A-Z_]+)=", (PROJECT_ROOT / ".env.example").read_text(), re.M))
+    assert {"SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SCOPES"} <= read
+    assert read <= listed, read - listed

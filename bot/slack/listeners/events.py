@@ -20,7 +20,7 @@ def forget_workspace(deps: Deps, team: str, reason: str) -> dict[str, int]:
     if deps.installations is not None and team:
         counts["installations"] = 1 if deps.installations.find_bot(enterprise_id=None, team_id=team) else 0
         deps.installations.delete_all(enterprise_id=None, team_id=team)
-    counts.update(deps.state.forget_workspace(deps.team_key(team)))
+    counts.update(deps.state.forget_workspace(deps.team_key(team), events_of=team))
     return counts
 
 
