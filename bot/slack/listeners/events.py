@@ -16,7 +16,7 @@ def forget_workspace(deps: Deps, team: str, reason: str) -> dict[str, int]:
     """Disable workspace `team`, delete its installation (OAuth mode) and its stored data; returns the rows
     deleted per table (the installation's as 'installations')."""
     deps.state.disable_workspace(team, reason, deps.now())
-    counts = {}
+    counts: dict[str, int] = {}
     if deps.installations is not None and team:
         counts["installations"] = 1 if deps.installations.find_bot(enterprise_id=None, team_id=team) else 0
         deps.installations.delete_all(enterprise_id=None, team_id=team)
