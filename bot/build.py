@@ -71,7 +71,10 @@ TABLES: dict[str, list[Col]] = {
         _c("staff_groups", "refs", True, ref="staff_groups"), _c("nations", "nations", True),
         _c("start", "date", True), _c("end", "date", True), _c("duration_hours", "hours"),
         _c("status", "enum", True, ("held", "called_off", "curtailed", "planned")), _c("scope"),
-        _c("summary", req=True), SRC, OTHER,
+        _c("summary", req=True), SRC, OTHER, _c("announced", "date"), _c("status_as_of", "date"),
+        _c("status_source_id", "ref", ref="sources"), _c("end_alt", "date"),
+        _c("end_alt_source_id", "ref", ref="sources"),
+        _c("cover", "enum", choices=("full_walkout", "christmas_day_cover", "local_cover", "mixed")),
     ],
     "ballots": [
         _c("id", "id", True), _c("union", "ref", True, ref="organisations"),
@@ -79,7 +82,7 @@ TABLES: dict[str, list[Col]] = {
         _c("purpose", "enum", True,
            ("statutory_strike_ballot", "pay_offer_consultation", "indicative_poll", "referendum")),
         _c("subject", req=True), _c("opens", "date"), _c("closes", "date"),
-        _c("outcome", "enum", choices=("accept", "reject", "mandate", "no_mandate", "pending")),
+        _c("outcome", "enum", choices=("accept", "reject", "mandate", "no_mandate", "for_action", "pending")),
         _c("outcome_pct", "pct"), _c("turnout_pct", "pct"), _c("votes_cast", "count"),
         _c("votes_for_outcome", "count"), _c("announced", "date"), _c("mandate_expires", "date"),
         _c("recommendation", "enum", choices=("accept", "reject", "none")),
@@ -94,7 +97,7 @@ TABLES: dict[str, list[Col]] = {
         _c("one_off_pct", "pct"), _c("one_off_min_gbp", "money"), _c("one_off_max_gbp", "money"),
         _c("variant_of", "ref", ref="offers"),
         _c("status", "enum", True, ("offered", "accepted", "rejected", "imposed", "implemented", "superseded")),
-        _c("summary", req=True), SRC, OTHER,
+        _c("summary", req=True), SRC, OTHER, _c("announced", "date"), _c("consolidated_average", "bool"),
     ],
     "figures": [
         _c("id", "id", True),
@@ -116,13 +119,26 @@ TABLES: dict[str, list[Col]] = {
     ],
     "faqs": [
         _c("id", "id", True), _c("question", req=True), _c("phrasings"), _c("answer", req=True), SRC,
+        _c("answers", "list"),
     ],
+    # the engine's word lists (bot/answering/vocabulary.py); keyed on (class, phrase), not an id
+    "vocabulary": [_c("class", req=True), _c("phrase", req=True), _c("value"), _c("note")],
+    # which kinds of answer each kind of question's handler can give (the answer-type contract)
+    "question_kinds": [_c("kind", "id", True), _c("handler", req=True), _c("answer_types", "list", True),
+                       _c("description", req=True)],
+    "curation": [_c("curated_through", "date", True), _c("notes")],
 }
+# Files a folder of knowledge may leave out: the project's own copy is used (tests and forks keep only facts).
+SHARED_FILES = ("vocabulary", "question_kinds")
 ORDER = list(TABLES)
+# Files a folder of knowledge may leave out (a test fixture, a benchmark fork): `curation.csv` says how current
+# the curated folder is; without it the knowledge base states no curated-through date.
+OPTIONAL = {"curation"}
 # Date columns stored as *_text + *_utc; which end of a partial date the *_utc column takes.
 DATE_END = {"start": "first", "period_start": "first", "opens": "first", "date": "last", "end": "last",
             "closes": "last", "announced": "last", "mandate_expires": "last", "as_of": "last",
-            "period_end": "last", "published": None}
+            "period_end": "last", "published": None, "status_as_of": "last", "end_alt": "last",
+            "curated_through": "last"}
 BATCH = 1000  # rows per INSERT statement (sqlite-utils lowers it to fit SQLite's variable limit)
 # Columns renamed on the way into SQLite.
 DB_NAME = {("ballots", "union"): "union_id"}
@@ -221,8 +237,14 @@ def load_rows(source_dir: Path, unreadable: set[str] | None = None) -> tuple[dic
     tables: dict[str, list[Row]] = {}
     for table in ORDER:
         path = source_dir / f"{table}.csv"
+        if table in SHARED_FILES and not path.exists():
+            from bot.config import DEFAULT_KNOWLEDGE_DIR
+
+            path = DEFAULT_KNOWLEDGE_DIR / f"{table}.csv"
         display = _display(path)
         tables[table] = []
+        if not path.exists() and table in OPTIONAL:
+            continue
         if not path.exists():
             problems.append(f"{display}:1: (file): missing file {table}.csv")
             unreadable.add(table)
@@ -280,7 +302,12 @@ def validate(tables: dict[str, list[Row]], unreadable: set[str] | frozenset[str]
     for table in ORDER:
         seen: dict[str, int] = {}
         for row in tables[table]:
-            rid = str(row.values.get("id") or "")
+            if table == "vocabulary":
+                problems += _vocabulary_checks(row, seen)
+                continue
+            if table == "curation":
+                continue  # one row, no id (see _curation_checks)
+            rid = str(row.values.get("id") or row.values.get("kind") or "")
             if rid in seen:
                 problems.append(f"{row.file}:{row.line}: id: duplicate id {rid!r} (first on line {seen[rid]})")
             seen.setdefault(rid, row.line)
@@ -299,8 +326,103 @@ def validate(tables: dict[str, list[Row]], unreadable: set[str] | frozenset[str]
                                 "staff_groups": "staff group", "strikes": "strike"}.get(col.ref, col.ref[:-1])
                         problems.append(f"{row.file}:{row.line}: {col.name}: unknown {what} {item!r}")
             problems += _order_checks(table, row)
+            problems += _answer_type_checks(table, row)
             problems += _prose_checks(table, row)
+            problems += _currency_checks(table, row)
+    problems += _curation_checks(tables)
     return problems
+
+
+def _answer_type_checks(table: str, row: Row) -> list[str]:
+    """Answer types named by a question kind or an FAQ must be ones the engine knows; a question kind's handler
+    must be one of the engine's modules."""
+    from bot.answering.vocabulary import ANSWER_TYPES, HANDLER_MODULES
+
+    col = {"question_kinds": "answer_types", "faqs": "answers"}.get(table)
+    if col is None:
+        return []
+    out = [f"{row.file}:{row.line}: {col}: unknown answer type {t!r} (one of {', '.join(ANSWER_TYPES)})"
+           for t in _split(str(row.values.get(col) or "")) if t not in ANSWER_TYPES]
+    handler = row.values.get("handler")
+    if table == "question_kinds" and handler and handler not in HANDLER_MODULES:
+        out.append(f"{row.file}:{row.line}: handler: unknown handler {handler!r} (one of {', '.join(HANDLER_MODULES)})")
+    return out
+
+
+def _currency_checks(table: str, row: Row) -> list[str]:
+    """A strike's announcement, status date and second end, and an offer's announcement, must make sense together:
+    announced no later than the strike starts (it is public from then), a status date with the source that
+    confirmed it, 'held' or 'curtailed' confirmed only once the strike had begun, a second end with its source."""
+    v = row.values
+    out: list[str] = []
+    where = f"{row.file}:{row.line}"
+    ann = v.get("announced")
+    if table == "strikes":
+        start = v.get("start")
+        if isinstance(ann, PartialDate) and isinstance(start, PartialDate) and ann.first > start.first:
+            out.append(f"{where}: announced: {ann.text} is after start {start.text} (a strike is public from its "
+                       "announcement; leave it blank when only later reports are held)")
+        as_of, src = v.get("status_as_of"), v.get("status_source_id")
+        if bool(as_of) != bool(src):
+            missing = "status_source_id" if as_of else "status_as_of"
+            out.append(f"{where}: {missing}: required with {'status_as_of' if as_of else 'status_source_id'} "
+                       "(a status is confirmed on a date, by a source)")
+        if (isinstance(as_of, PartialDate) and isinstance(start, PartialDate) and v.get("status") in
+                ("held", "curtailed") and as_of.last < start.first):
+            out.append(f"{where}: status_as_of: {as_of.text} is before start {start.text}, so it cannot confirm "
+                       f"the strike was {v.get('status')}")
+        if bool(v.get("end_alt")) != bool(v.get("end_alt_source_id")):
+            missing = "end_alt_source_id" if v.get("end_alt") else "end_alt"
+            out.append(f"{where}: {missing}: end_alt and end_alt_source_id go together (another source's end)")
+        alt = v.get("end_alt")
+        if isinstance(alt, PartialDate) and isinstance(start, PartialDate) and alt.last < start.first:
+            out.append(f"{where}: end_alt: {alt.text} is before start {start.text}")
+    if table == "offers":
+        date = v.get("date")
+        if isinstance(ann, PartialDate) and isinstance(date, PartialDate) and ann.last < date.first:
+            out.append(f"{where}: announced: {ann.text} is before the offer's date {date.text}")
+    return out
+
+
+def _curation_checks(tables: dict[str, list[Row]]) -> list[str]:
+    """`curation.csv` holds one row; its curated-through date is a whole day, and no source is dated after it
+    (the curators cannot have checked the news only up to a day before a source they cite)."""
+    rows = tables.get("curation", [])
+    if not rows:
+        return []
+    out = [f"{r.file}:{r.line}: (row): curation.csv holds exactly one row (the first is on line {rows[0].line})"
+           for r in rows[1:]]
+    through = rows[0].values.get("curated_through")
+    if not isinstance(through, PartialDate):
+        return out
+    if through.precision != "day":
+        out.append(f"{rows[0].file}:{rows[0].line}: curated_through: {through.text} must be a whole day (YYYY-MM-DD)")
+        return out
+    for r in tables.get("sources", []):
+        pub = r.values.get("published")
+        if isinstance(pub, PartialDate) and pub.precision in ("day", "minute") and pub.first > through.last:
+            out.append(f"{r.file}:{r.line}: published: {pub.text} is after the curated-through date "
+                       f"{through.text} ({rows[0].file}:{rows[0].line}); move that date on when the news is checked")
+    return out
+
+
+def _vocabulary_checks(row: Row, seen: dict[str, int]) -> list[str]:
+    """A vocabulary row's class, phrase syntax and value (bot.answering.vocabulary.phrase_problem), and no
+    phrase twice in one class."""
+    from bot.answering.vocabulary import phrase_problem
+
+    cls, phrase = str(row.values.get("class") or ""), str(row.values.get("phrase") or "")
+    if not cls or not phrase:
+        return []  # the empty required value is already reported
+    out = []
+    problem = phrase_problem(cls, phrase, str(row.values.get("value") or ""))
+    if problem:
+        out.append(f"{row.file}:{row.line}: {'class' if problem.startswith('unknown class') else 'phrase'}: {problem}")
+    key = f"{cls}|{phrase}"
+    if key in seen:
+        out.append(f"{row.file}:{row.line}: phrase: {phrase!r} is already in class {cls!r} (line {seen[key]})")
+    seen.setdefault(key, row.line)
+    return out
 
 
 # Prose a reply shows as written must carry no figures: numbers come from typed columns (STYLE: numbers come from
@@ -368,6 +490,8 @@ def _db_row(table: str, row: Row) -> dict[str, object]:
             out[key] = v
     if table in ("organisations", "staff_groups") and out.get("covered") is None:
         out["covered"] = 1
+    if table == "offers":
+        out["consolidated_average"] = out.get("consolidated_average") or 0
     if table == "figures":
         out["qualifier"] = out.get("qualifier") or "exact"
         out["area"] = out.get("area") or "England"
@@ -417,7 +541,8 @@ def build(source_dir: Path, out_path: Path, *, fail_after: Callable[[str], None]
             db["meta"].insert_all(
                 [{"key": "built_at", "value": datetime.now(UTC).isoformat()},
                  {"key": "source_dir", "value": str(source_dir)},
-                 {"key": "newest_as_of", "value": kb.newest_as_of_text() or ""}],
+                 {"key": "newest_as_of", "value": kb.newest_as_of_text() or ""},
+                 {"key": "curated_through", "value": kb.curated_through_text() or ""}],
                 replace=True,
             )
         if fail_after:

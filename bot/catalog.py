@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from bot.clock import PartialDate
+from bot.models import status_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,12 @@ class StrikeKey:
     end: PartialDate
     duration_hours: float | None
     status: str
-    known: datetime | None = None  # when its earliest curated source was out (see KnowledgeBase.known_from)
+    known: datetime | None = None  # when it became public: announced, else its earliest source (clock.public_from)
+    status_as_of: PartialDate | None = None  # when `status` was last confirmed (models.status_at)
+
+    def status_at(self, now: datetime) -> str:
+        """The status as known at `now` ('planned' until a later status was confirmed; see models.status_at)."""
+        return status_at(self.status, self.status_as_of, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +92,8 @@ class StatementKey:
     date: PartialDate
     paraphrase: str
     known: datetime | None = None
+    strike_id: str = ""  # the strike the statement is about, if any
+    role: str = ""
 
 
 K = TypeVar("K")
@@ -127,6 +135,13 @@ class Catalog(Generic[K]):
 
     def __len__(self) -> int:
         return len(self.items) + len(self.undated)
+
+    def by_id(self, key_id: str) -> K | None:
+        """The key whose `id` is `key_id` (None when there is none); the index is built on first use."""
+        index = getattr(self, "_by_id", None)
+        if index is None:
+            index = self._by_id = {getattr(k, "id", None): k for k in [*self.items, *self.undated]}
+        return index.get(key_id)
 
     def _at(self, i: int) -> K:
         return self.items[i] if i < len(self.items) else self.undated[i - len(self.items)]

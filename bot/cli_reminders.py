@@ -7,6 +7,7 @@ Exit status: 1 = bad input (unknown union), 2 = bad usage or configuration (a ma
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import click
@@ -16,6 +17,52 @@ def _state(settings):  # noqa: ANN001, ANN202 - Settings -> StateStore (imports 
     from bot.cli import open_state
 
     return open_state(settings)
+
+
+STATUS_WORDS = {"claimed": "claimed", "sent": "sent", "late_sent": "sent late", "skipped": "skipped (superseded)",
+                "missed": "missed (the ballot closed first)", "failed": "failed"}
+ACTION_WORDS = {"send": "send", "send_late": "send late", "skip": "skip", "miss": "miss (closed)",
+                "upcoming": "upcoming"}
+REASON_WORDS = {"not_in_channel": "the bot is not in the channel", "channel_not_found": "channel not found",
+                "is_archived": "channel archived", "account_inactive": "the bot's token no longer works",
+                "invalid_auth": "the bot's token no longer works", "token_revoked": "the bot's token was revoked"}
+
+
+def plain(text: str) -> str:
+    """Slack mrkdwn from the reminder service -> text for a terminal: '<#C0NEWS>' -> 'channel C0NEWS',
+    '<#C0NEWS|news>' -> '#news', backticks and asterisks dropped, error codes in words."""
+    text = re.sub(r"<#(\w+)\|([^>]+)>", r"#\2", text)
+    text = re.sub(r"<#(\w+)>", r"channel \1", text)
+    text = re.sub(r"<@(\w+)>", r"user \1", text)
+    for code, words in REASON_WORDS.items():
+        text = text.replace(f"({code})", f"({words})")
+    return text.replace("`", "").replace("*", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _when(dt) -> str:  # noqa: ANN001 - aware datetime
+    from bot.clock import LONDON
+
+    return dt.astimezone(LONDON).strftime("%a %d %b %Y %H:%M %Z")
+
+
+def _ballot_label(kb, ballot_id: str) -> str:  # noqa: ANN001 - KnowledgeBase
+    """'RCN nurses and nursing staff strike ballot on …' for a ballot id (the id itself if unknown)."""
+    from bot.digest import PURPOSE_LABELS
+    from bot.phrasings import Names, org_label
+
+    found = kb.get_many("ballot", [ballot_id])
+    if not found:
+        return ballot_id
+    b, names = found[0], Names(kb)
+    return (f"{org_label(names.orgs.get(b.union), b.union)} {names.groups_text((b.staff_group,))} "
+            f"{PURPOSE_LABELS.get(b.purpose, b.purpose)}")
+
+
+def _offset_words(offset: str) -> str:
+    days = offset.rstrip("d")
+    if not days.isdigit():
+        return offset
+    return "on the day of the close" if days == "0" else f"{days} day{'s' if days != '1' else ''} before the close"
 
 
 def _channel_arg(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -66,7 +113,7 @@ def register(main: click.Group) -> None:
             click.echo(f"Unknown union or staff group: {', '.join(exc.names)}. Known: {', '.join(exc.known)}",
                        err=True)
             sys.exit(1)
-        click.echo(f"Subscribed {describe_subscription(sub, target_names(kb))}")
+        click.echo(f"Subscribed {plain(describe_subscription(sub, target_names(kb)))}")
 
     @reminders.command("unsubscribe")
     @click.argument("channel", callback=_channel_arg)
@@ -106,17 +153,23 @@ def register(main: click.Group) -> None:
                               "detail": r.detail} for r in records],
             }))
             return
-        names = target_names(open_kb(settings))
+        from bot.clock import from_utc_iso
+
+        kb = open_kb(settings)
+        names = target_names(kb)
         click.echo("Subscriptions:" if subs else "No subscriptions.")
         for s in subs:
-            click.echo(f"  {describe_subscription(s, names)}")
+            click.echo(f"  {plain(describe_subscription(s, names))}")
         if records:
-            click.echo("Sent log:")
+            click.echo("Sent log (London time):")
         for r in records:
-            flag = "UNCONFIRMED (claimed, post never confirmed; not re-sent)" if r.unconfirmed else r.status
-            click.echo(f"  {r.claimed.isoformat()}  {by_id.get(r.subscription_id, '#' + str(r.subscription_id))}"
-                       f"  {r.ballot_id} {r.offset} (close {r.closes_utc})  {flag}"
-                       + (f"  {r.detail}" if r.detail else ""))
+            flag = "UNCONFIRMED (claimed, post never confirmed; not re-sent)" if r.unconfirmed else \
+                STATUS_WORDS.get(r.status, r.status)
+            closes = from_utc_iso(r.closes_utc)
+            click.echo(f"  {_when(r.claimed)}  {by_id.get(r.subscription_id, 'a removed subscription')}  "
+                       f"{_ballot_label(kb, r.ballot_id)}, {_offset_words(r.offset)}"
+                       + (f" ({_when(closes)})" if closes else "") + f": {flag}"
+                       + (f" — {plain(r.detail)}" if r.detail else ""))
 
     @reminders.command("plan")
     @now_option
@@ -140,7 +193,8 @@ def register(main: click.Group) -> None:
             click.echo("Nothing planned.")
         for p in planned:
             at = p.fire_at.astimezone(LONDON).strftime("%a %d %b %Y %H:%M %Z")
-            click.echo(f"{at}  {p.action:9}  {p.subscription.channel}  {p.ballot.id}  {p.offset}")
+            click.echo(f"{at}  {ACTION_WORDS.get(p.action, p.action):14}  {p.subscription.channel}  "
+                       f"{_ballot_label(kb, p.ballot.id)}, {_offset_words(p.offset)}")
 
     @reminders.command("send-due")
     @now_option
@@ -160,14 +214,18 @@ def register(main: click.Group) -> None:
             sys.exit(2)
         from bot.slack.cli import reminder_clients
 
+        kb = open_kb(settings)
         state = _state(settings)
         client = make_client(settings)
-        report = send_due(open_kb(settings), state, client, now=now,
+        report = send_due(kb, state, client, now=now,
                           client_for=reminder_clients(settings, state, client) if settings.oauth else None)
         for p in report.sent:
-            click.echo(f"sent{' (late)' if p.late else ''}: {p.ballot.id} {p.offset} -> {p.subscription.channel}")
+            click.echo(f"sent{' (late)' if p.late else ''}: {_ballot_label(kb, p.ballot.id)}, "
+                       f"{_offset_words(p.offset)} -> {p.subscription.channel}")
         for p in report.missed:
-            click.echo(f"missed (ballot closed): {p.ballot.id} {p.offset} -> {p.subscription.channel}")
+            click.echo(f"missed (ballot closed): {_ballot_label(kb, p.ballot.id)}, {_offset_words(p.offset)} "
+                       f"-> {p.subscription.channel}")
         for s in report.paused:
-            click.echo(f"paused: {s.channel} ({s.paused_reason or 'Slack refused'})", err=True)
+            reason = REASON_WORDS.get(s.paused_reason, s.paused_reason) or "Slack refused"
+            click.echo(f"paused: {s.channel} ({reason})", err=True)
         click.echo(report.summary())

@@ -221,3 +221,13 @@ def published_moment(text: str) -> datetime | None:
     except DateParseError:
         return None
     return p.first if p.precision in ("day", "minute") else p.last
+
+
+def public_from(announced: str | None, earliest_source: datetime | None) -> datetime | None:
+    """When a strike or offer became public (UTC): from its curated announcement date when there is one (a day
+    from that day's start, a month or year only from its end, as `published_moment`), else from its earliest
+    curated source (`earliest_source`, which may be a report written after the event). None = no date known.
+
+    An announcement date wins even when a source is older: it is what the curators checked."""
+    moment = published_moment(announced) if announced else None
+    return moment if moment is not None else earliest_source

@@ -6,8 +6,10 @@ curators' prose (summaries, scope notes) never supplies a number. Plain text, sa
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 
+from bot.catalog import StrikeKey
 from bot.clock import (
     LONDON,
     PartialDate,
@@ -44,10 +46,14 @@ METRIC_TEXT = {
     "strikers": "staff on strike",
 }
 OUTCOME_TEXT = {"accept": "accepted", "reject": "rejected", "mandate": "voted for strike action (mandate won)",
-                "no_mandate": "did not secure a strike mandate", "pending": "result pending"}
+                "no_mandate": "did not secure a strike mandate",
+                "for_action": "voted in favour of action (an indicative poll, so no legal strike mandate)",
+                "pending": "result pending"}
 PURPOSE_TEXT = {"statutory_strike_ballot": "statutory strike ballot", "pay_offer_consultation": "consultation",
                 "indicative_poll": "indicative poll", "referendum": "referendum"}
 STATUS_TEXT = {"held": "", "called_off": " (called off)", "curtailed": " (cut short)", "planned": " (planned)"}
+# How long after the curated-through date a question that depends on now says how far the knowledge runs.
+CURRENCY_GRACE = timedelta(days=30)
 COVERAGE = ("I cover NHS industrial action in England (with some Wales and Northern Ireland dates): strikes, "
             "ballots, pay offers and their impact, each with its source")
 
@@ -71,6 +77,15 @@ def any_published_by(fact: Fact, now: datetime) -> bool:
     return any(published_by(s, now) for s in srcs if s is not None)
 
 
+def offer_public(o: Offer, now: datetime) -> bool:
+    """True when offer `o` was public at `now`: from its curated announcement date when it has one (a day from
+    that day's start), else from its date once one of its curated sources was out (clock.public_from's rule)."""
+    if o.announced is not None:
+        moment = published_moment(o.announced.text)
+        return moment is not None and moment <= now
+    return o.date.first <= now and any_published_by(o, now)
+
+
 def sources_of(facts: list[Fact], now: datetime | None = None) -> list[Source]:
     """Sources of the facts shown, first seen first, without repeats: each fact's primary source, or, when
     that was published after `now` (a `--now` question about the past), the first of its other sources
@@ -80,10 +95,23 @@ def sources_of(facts: list[Fact], now: datetime | None = None) -> list[Source]:
         main = getattr(f, "source", None)
         if main is not None and not published_by(main, now):
             main = next((s for s in getattr(f, "other_sources", ()) if published_by(s, now)), main)
-        for s in (main, getattr(f, "recommendation_source", None)):
+        for s in (main, getattr(f, "recommendation_source", None), *_status_sources(f, now)):
             if s is not None and s.id not in seen:
                 seen[s.id] = s
     return list(seen.values())
+
+
+def _status_sources(f: Fact, now: datetime | None) -> list[Source]:
+    """A strike's status source (once that status was confirmed at `now`) and its second end's source (once
+    published): the reply shows both, so both are cited."""
+    if not isinstance(f, Strike):
+        return []
+    out = []
+    if f.status_source is not None and (now is None or f.status_at(now) == f.status):
+        out.append(f.status_source)
+    if f.end_alt_source is not None and f.end_alt is not None and published_by(f.end_alt_source, now):
+        out.append(f.end_alt_source)
+    return out
 
 
 def as_of_text(facts: list[Fact]) -> str | None:
@@ -137,12 +165,34 @@ def _nations(ids: tuple[str, ...]) -> str:
     return " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def strike_line(kb: KnowledgeBase, s: Strike) -> str:
+def strike_line(kb: KnowledgeBase, s: Strike | StrikeKey, now: datetime | None = None) -> str:
     """'Junior doctors (BMA), England: from 07:00 Tuesday 11 April to 07:00 Saturday 15 April 2023 — 96 hours.'
-    (it starts a line or a bullet, so its first letter is a capital)."""
+    (it starts a line or a bullet, so its first letter is a capital). With `now`, the status is as known then
+    and the tense follows it (see `strike_status_phrase`); another source's end, once published, is added."""
     hours = f" — {fmt_count(s.duration_hours)} hours" if s.duration_hours else ""
-    line = f"{_who(kb, s)}, {_nations(s.nations)}: {span(s.start, s.end)}{hours}{STATUS_TEXT[s.status]}."
+    when, tail = strike_status_phrase(s, now)
+    alt = ""
+    alt_end, alt_src = getattr(s, "end_alt", None), getattr(s, "end_alt_source", None)  # a StrikeKey has neither
+    if alt_end is not None and alt_src is not None and published_by(alt_src, now):
+        alt = f"; {alt_src.publisher} gives the end as {fmt_partial(alt_end)}"
+    line = f"{_who(kb, s)}, {_nations(s.nations)}: {when}{span(s.start, s.end)}{hours}{tail}{alt}."
     return line[:1].upper() + line[1:]
+
+
+def strike_status_phrase(s: Strike | StrikeKey, now: datetime | None) -> tuple[str, str]:
+    """The words around a strike's dates for its status as known at `now` (None = as curated, no tense):
+    (prefix, suffix), e.g. ('', ' (planned)') for a strike still ahead, ('was due to run ', '; no later report
+    curated') for one whose dates have passed with no report that it was held or called off, ('', ' (due to be
+    under way; no report curated yet)') while it would be running, ('', ' (called off)') and so on."""
+    status = s.status if now is None else s.status_at(now)
+    if status != "planned" or now is None or s.start.first > now:
+        return "", STATUS_TEXT[status]
+    if s.end.last >= now:
+        return "", " (due to be under way; no report curated yet)"
+    as_of = getattr(s, "status_as_of", None)
+    confirmed = (f", last confirmed as planned on {fmt_partial(as_of, weekday=False)}"
+                 if as_of is not None and s.status == "planned" else "")
+    return "was due to run ", f"; no later report curated{confirmed}"
 
 
 def span(a: PartialDate, b: PartialDate) -> str:
@@ -163,40 +213,55 @@ def strikes_text(kb: KnowledgeBase, strikes: list[Strike], u, now: datetime, mod
     """Reply for strike-date questions; `left_out` more matching strikes were not listed (earlier ones when
     `latest`, else later ones), and the reply says so."""
     lead = {"next": "Next strike", "this_week": "Strike this week", "last": "Most recent strike",
+            "upcoming": "Strike ahead or under way" if len(strikes) == 1 else "Strikes ahead or under way",
             "first": "First strike", "longest": "Longest strike"}.get(mode, "Strike" if len(strikes) == 1 else "Strikes")
     if mode == "longest":
         lead += " in the knowledge base"
     if len(strikes) == 1:
         s = strikes[0]
-        body = f"{lead}: {strike_line(kb, s)}"
+        body = f"{lead}: {strike_line(kb, s, now)}"
         if s.start.first > now:
             body += f" That is {fmt_duration(s.start.first - now)} from now."
     else:
-        body = f"{lead}:\n" + "\n".join(f"• {strike_line(kb, s)}" for s in strikes)
+        body = f"{lead}:\n" + "\n".join(f"• {strike_line(kb, s, now)}" for s in strikes)
     if left_out:
         body += (f"\n…and {left_out} {'earlier' if latest else 'later'} strike{'s' if left_out != 1 else ''}. "
                  "Name a month or year to see them.")
     return body + sources_block(list(strikes), now)
 
 
+COVER_TEXT = {
+    "full_walkout": "a full walkout: no national exemptions (derogations) for any service, A&E, maternity and "
+                    "critical care included; hospitals cover with other staff",
+    "christmas_day_cover": "on Christmas Day cover: strikers keep emergency care at bank-holiday levels while most "
+                           "routine work stops",
+    "local_cover": "with cover for life-threatening and urgent care agreed locally, trust by trust",
+    "mixed": "partly on Christmas Day cover and partly a full walkout with no national exemptions",
+}
+
+
+def cover_text(kb: KnowledgeBase, s: Strike, now: datetime) -> str:
+    """What care a strike keeps up, from its typed `cover` (curated from the sources' description of it)."""
+    verb = "is" if s.end.last >= now else "was"
+    return f"{strike_line(kb, s, now)}\nThat strike {verb} {COVER_TEXT[s.cover]}." + sources_block([s], now)
+
+
 def no_figure_yet(kb: KnowledgeBase, s: Strike, now: datetime) -> str:
     """The strike a question means, and that no figure for it is held (rather than another strike's)."""
-    return (f"That strike: {strike_line(kb, s)}\nI hold no published figure for it (at "
+    return (f"That strike: {strike_line(kb, s, now)}\nI hold no published figure for it (at "
             f"{fmt_partial(_at(now), weekday=False)}), so I won't give another strike's number instead."
             + sources_block([s], now))
 
 
 def nothing_upcoming(kb: KnowledgeBase, u, last: Strike | None, now: datetime, *, this_week: bool) -> str:  # noqa: ANN001
-    """'No upcoming strike is known …' with the most recent one and the coverage date."""
-    newest = kb.newest_as_of()
+    """'No upcoming strike is known …' with the most recent one (how far the knowledge runs is said once, by
+    `currency_note`, not here)."""
     if this_week:  # a strike earlier in the week may be over: say only what is true from now on
-        text = "No strike under way now or due for the rest of this week is in my knowledge base"
+        text = "No strike under way now or due for the rest of this week is in my knowledge base."
     else:
-        text = f"No strike after {fmt_partial(_at(now), weekday=False)} is in my knowledge base"
-    # the coverage date helps only when it is before the moment asked about (a --now in the past has none)
-    text += f" (its figures run to {fmt_partial(newest, weekday=False)})." if newest and newest.last < now else "."
+        text = f"No strike after {fmt_partial(_at(now), weekday=False)} is in my knowledge base."
     if last:
-        text += f"\nMost recent: {strike_line(kb, last)}" + sources_block([last], now)
+        text += f"\nMost recent: {strike_line(kb, last, now)}" + sources_block([last], now)
     return text
 
 
@@ -230,17 +295,36 @@ def ballots_deadline_text(kb: KnowledgeBase, ballots: list[Ballot], now: datetim
     return "\n".join(lines) + sources_block(list(ballots), now)
 
 
+def ballots_opening_text(kb: KnowledgeBase, ballots: list[Ballot], now: datetime) -> str:
+    """When ballots open (and close), relative to `now`."""
+    lines = []
+    for b in ballots:
+        verb = "opens" if b.opens and b.opens.first > now else "opened"
+        line = f"The {_ballot_who(kb, b)} {PURPOSE_TEXT[b.purpose]} on {b.subject} {verb} {fmt_partial(b.opens)}"
+        lines.append(line + (f" and {_close_text(b)}." if b.closes else "."))
+    return "\n".join(lines) + sources_block(list(ballots), now)
+
+
+FIELD_TEXT = {"turnout": "the turnout", "votes": "how many votes were cast",
+              "mandate_expires": "when the mandate expires"}
+
+
+def ballot_field_not_held(kb: KnowledgeBase, b: Ballot, field: str) -> str:
+    """Decline naming the column a ballot lacks: the result is not given in its place."""
+    return f"I don't hold {FIELD_TEXT.get(field, field)} for the {_ballot_who(kb, b)} {PURPOSE_TEXT[b.purpose]} on {b.subject}."
+
+
 def ballot_closed_text(kb: KnowledgeBase, b: Ballot, now: datetime) -> str:
     """A ballot that has already closed (no open one matches)."""
     when = f"closed {fmt_partial(b.closes)}" if b.closes else (
         f"was announced {fmt_partial(b.announced, weekday=False)}" if b.announced else "has no known date")
     text = f"No open {_ballot_who(kb, b)} ballot is known. The most recent, on {b.subject}, {when}."
     if b.result_known_from and b.result_known_from.last <= now and b.outcome:
-        text += " " + _result_sentence(b)
+        text += " " + _result_sentence(b, now)
     return text + sources_block([b], now)
 
 
-def _result_sentence(b: Ballot) -> str:
+def _result_sentence(b: Ballot, now: datetime | None = None) -> str:
     parts = [f"Result: {OUTCOME_TEXT.get(b.outcome, b.outcome)}"]
     if b.outcome_pct is not None:
         parts[0] += f", {fmt_pct(b.outcome_pct)} in favour of that outcome"
@@ -252,8 +336,17 @@ def _result_sentence(b: Ballot) -> str:
     if b.announced:
         s += f" (announced {fmt_partial(b.announced)})"
     if b.mandate_expires:
-        s += f". Mandate runs to {fmt_partial(b.mandate_expires, weekday=False)}"
+        s += ". " + mandate_phrase(b.mandate_expires, now)
     return s + "."
+
+
+def mandate_phrase(expires: PartialDate, now: datetime | None) -> str:
+    """'Mandate runs to 7 January 2026' while it is current at `now` (or None), 'Mandate ran to 7 January 2026
+    (expired)' once that whole day or month is over: a lapsed mandate is never presented as current."""
+    when = fmt_partial(expires, weekday=False)
+    if now is not None and expires.last < now:
+        return f"Mandate ran to {when} (expired)"
+    return f"Mandate runs to {when}"
 
 
 def ballot_variants(kb: KnowledgeBase, b: Ballot) -> list[Ballot]:
@@ -269,7 +362,7 @@ def ballots_result_text(kb: KnowledgeBase, ballots: list[Ballot], u, now: dateti
         head = f"{_ballot_who(kb, b)} — {PURPOSE_TEXT[b.purpose]} on {b.subject}"
         if b.closes:
             head += f" (closed {fmt_partial(b.closes, weekday=False)})"
-        line = f"{head}: {_result_sentence(b)}"
+        line = f"{head}: {_result_sentence(b, now)}"
         if b.recommendation in ("accept", "reject"):
             line += f" The union's leadership had recommended members {b.recommendation} it."
         elif b.recommendation == "none":
@@ -308,7 +401,7 @@ def offers_text(kb: KnowledgeBase, offers: list[Offer], variants: list[Offer], n
 def _terms(o: Offer) -> str:
     t = []
     if o.consolidated_pct is not None:
-        s = f"{fmt_pct(o.consolidated_pct)} consolidated rise"
+        s = f"{'an average ' if o.consolidated_average else ''}{fmt_pct(o.consolidated_pct)} consolidated rise"
         if o.consolidated_pct_max is not None:
             s += f" (up to {fmt_pct(o.consolidated_pct_max)} for some)"
         t.append(s)
@@ -458,26 +551,66 @@ def faq_text(q: Faq, now: datetime | None = None) -> str:
     return q.answer + sources_block([q], now)
 
 
-def staleness_note(kb: KnowledgeBase, u, now: datetime) -> str:  # noqa: ANN001
-    """When asked for the latest/next at a `now` well past the newest as-of date, say how far coverage reaches."""
-    newest = kb.newest_as_of()
-    if newest is None or now - newest.last < _stale():
+# Words that tie a question to the moment asked and that the engine's order words (next, latest, current, now …,
+# knowledge/vocabulary.csv) do not already mark. A candidate for a vocabulary class of its own.
+NOW_WORDS = re.compile(r"\b(so far|to date|open|still|yet|any more|anymore)\b")
+
+
+def depends_on_now(u) -> bool:  # noqa: ANN001 - an answering.Understanding
+    """True when the answer to question `u` depends on the moment asked (next, latest, open, this week, so far …)
+    and the question names no date of its own ('the latest total in 2023' does not)."""
+    if u.has_when():
+        return False
+    return bool(u.order in ("next", "latest", "last") or u.this_week
+                or u.intent in ("next_strike", "cumulative_total", "ballot_deadline") or NOW_WORDS.search(u.norm))
+
+
+def currency_note(kb: KnowledgeBase, u, now: datetime) -> str:  # noqa: ANN001
+    """The one short line saying how far the knowledge runs: only for a question that depends on now
+    (`depends_on_now`) asked more than CURRENCY_GRACE after the curated-through date (the newest figure's as-of
+    date for a knowledge base without one). '' otherwise: no other reply carries it."""
+    through = kb.curated_through() or kb.newest_as_of()
+    if through is None or now - through.last <= CURRENCY_GRACE or not depends_on_now(u):
         return ""
-    if u.order in ("latest", "last", "next") or u.intent in ("cumulative_total", "next_strike"):
-        return (f"\nNote: my knowledge base's newest figures are as of {fmt_partial(newest, weekday=False)}; "
-                "anything since then is not covered.")
-    return ""
-
-
-def _stale():  # noqa: ANN202
-    from bot.answering import STALE_AFTER
-
-    return STALE_AFTER
+    return f"\nMy knowledge runs to {fmt_partial(through, weekday=False)}."
 
 
 def coverage_years(kb: KnowledgeBase) -> tuple[int, int]:
     """First and last year with facts (strike starts and figure as-of dates)."""
     return kb.cached("coverage_years", lambda: kb.year_range() or (2022, 2025))
+
+
+ANSWER_TYPE_TEXT = {"date": "when", "duration": "how long", "count": "how many", "percentage": "what share",
+                    "who": "who", "why": "why", "where": "where", "advice": "what to do", "rule": "the rules",
+                    "status": "whether it is going ahead", "terms": "the terms"}
+
+
+def part_not_known(types: list[str]) -> str:
+    """One line naming the parts of a compound question the reply does not answer ('why' …)."""
+    parts = " or ".join(f"'{ANSWER_TYPE_TEXT.get(t, t)}'" for t in types)
+    return f"I hold no sourced answer to the {parts} part of your question."
+
+
+def months_not_known(months: list[int]) -> str:
+    """One line naming the months of a compound question the reply has no fact for."""
+    from bot.matching import MONTHS
+
+    names: dict[int, str] = {}
+    for m, i in MONTHS.items():  # full names come first
+        names.setdefault(i, m.capitalize())
+    return "I hold no sourced answer for " + " or ".join(names.get(m, str(m)) for m in months) + "."
+
+
+def before_coverage(kb: KnowledgeBase, start: datetime, now: datetime) -> str:
+    """Decline for a moment before the knowledge base's coverage begins."""
+    return (f"My knowledge base starts with the NHS disputes of {start.astimezone(LONDON).year}; I hold nothing "
+            f"for {fmt_partial(_at(now), weekday=False)}. {COVERAGE}.")
+
+
+def unknown_topic(kb: KnowledgeBase, words: list[str]) -> str:
+    """Decline for a question about something no curated fact mentions (the words are the asker's own)."""
+    what = ", ".join(f"'{w}'" for w in words[:3])
+    return f"I don't hold any sourced facts about {what}. {COVERAGE}."
 
 
 def help_text(kb: KnowledgeBase) -> str:

@@ -17,7 +17,7 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 # The bot scopes an OAuth install asks for when SLACK_SCOPES is unset: manifest.yml's (a test keeps them equal;
 # docs/deploy.md says why each is needed).
 DEFAULT_SCOPES = ("app_mentions:read", "channels:history", "groups:history", "mpim:history", "chat:write",
-                  "commands", "im:history", "im:read", "im:write")
+                  "chat:write.public", "files:write", "commands", "im:history", "im:read", "im:write")
 
 
 class ConfigError(Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.clock import fmt_count, fmt_partial, fmt_pct, fmt_range
+from bot.clock import PartialDate, fmt_count, fmt_partial, fmt_pct, fmt_range, parse_partial
 from bot.composing import any_published_by, sources_of
 from bot.knowledge import KnowledgeBase
 from bot.models import Ballot, Figure, Source, Strike
@@ -54,6 +54,15 @@ class Digest:
     sources: list[Source] = field(default_factory=list)
     as_of: str | None = None
     empty: bool = False
+    headline: str = ""  # one line (<= ~200 chars) that answers on its own; '' = none (the title leads)
+    bold: str = ""  # the part of `headline` a renderer may emphasise (the key figure), '' = none
+    detail: list[str] = field(default_factory=list)  # what sits behind "Show workings" (not in the first message)
+    detail_sources: list[Source] = field(default_factory=list)  # the sources of `detail`
+
+    @property
+    def all_lines(self) -> list[str]:
+        """Headline, lines and detail together (for plain text and tests)."""
+        return ([self.headline] if self.headline else []) + self.lines + self.detail
 
 
 def _known(p, now: datetime) -> bool:  # noqa: ANN001 - PartialDate | None
@@ -109,47 +118,123 @@ def _figure_text(f: Figure, noun: str = "") -> str:
     return value + (f" ({where})" if where else "")
 
 
+SETTING_PHRASES = {"acute": "in acute hospitals", "mental_health": "in mental health services",
+                   "community": "in community services", "non_acute": "outside acute hospitals",
+                   "all_settings": "across all NHS settings", "not_stated": ""}
+NEWEST_SHOWN = 3  # per-strike figures in the first message; the rest are behind "Show workings"
+
+
+def day_range(a: PartialDate, b: PartialDate) -> str:
+    """A span in whole days, without clock times: '11–15 April 2023', '15 December 2022 – 2 July 2024'."""
+    def day(p: PartialDate) -> PartialDate:
+        return parse_partial(p.local_first.strftime("%Y-%m-%d")) if p.precision == "minute" else p
+    return fmt_range(day(a), day(b))
+
+
+def _where(f: Figure) -> str:
+    """'in acute hospitals in England' (setting, then area)."""
+    return " ".join(x for x in (SETTING_PHRASES.get(f.setting, f.setting.replace("_", " ")),
+                                f"in {f.area}" if f.area else "") if x)
+
+
+def _headline(total: Figure) -> tuple[str, str]:
+    """The running-total headline and the figure text to emphasise."""
+    value = f"{QUALIFIER_WORDS.get(total.qualifier, '')}{fmt_count(total.value)}"
+    span = ""
+    if total.period_start and total.period_end:
+        span = f", {day_range(total.period_start, total.period_end)}"
+    elif total.period_end:
+        span = f" to {fmt_partial(total.period_end, weekday=False)}"
+    line = (f"Running total: {value} appointments rescheduled {_where(total)}{span}, as of "
+            f"{fmt_partial(total.as_of, weekday=False)} ({total.source.publisher}).")
+    return line, value
+
+
+def _strike_who(f: Figure, strikes: dict[str, Strike], names: Names) -> str:
+    """'BMA junior doctors (resident doctors), 11–15 April 2023' (one 'who' for strikes by the same people)."""
+    st = [strikes[i] for i in f.strike_ids if i in strikes]
+    if not st:
+        return ", ".join(f.strike_ids)
+    whos = [f"{names.unions(s.unions)} {names.groups_text(s.staff_groups)}" for s in st]
+    spans = [day_range(s.start, s.end) for s in st]
+    if len(set(whos)) == 1:
+        return f"{whos[0]}, " + " and ".join(spans)
+    return "; ".join(f"{w}, {d}" for w, d in zip(whos, spans, strict=True))
+
+
+def strike_figures(kb: KnowledgeBase, now: datetime, scope: Scope | None = None) -> list[Figure]:
+    """Every per-strike count of rescheduled appointments knowable at `now` that measures whole strikes, in acute
+    hospitals in England (the running total's own series), newest version per set of strikes, no strike counted
+    twice, oldest strike first. Includes strikes that no published running total covers yet."""
+    scope = scope or Scope()
+    strikes = {s.id: s for s in kb.all("strike")}
+    figs = [f for f in _usable(kb, now, scope, strikes) if not f.cumulative and f.strike_ids]
+    return _latest_per_strike(figs, None, strikes, scope)
+
+
+def running_totals(kb: KnowledgeBase, now: datetime) -> list[Figure]:
+    """The curated running totals of rescheduled appointments (acute hospitals, England) knowable at `now`, one
+    per as-of date (an exact count before a rounded one), oldest first. Never a sum the bot made."""
+    strikes = {s.id: s for s in kb.all("strike")}
+    pool = [f for f in _usable(kb, now, Scope(), strikes)
+            if f.cumulative and f.area == "England" and f.setting == "acute"]
+    best: dict[str, Figure] = {}
+    for f in sorted(pool, key=lambda f: (f.as_of.last, f.qualifier == "exact")):
+        best[f.as_of.text] = f
+    return sorted(best.values(), key=lambda f: f.as_of.last)
+
+
+def _usable(kb: KnowledgeBase, now: datetime, scope: Scope, strikes: dict[str, Strike]) -> list[Figure]:
+    return [f for f in kb.all("figure") if f.metric == TOTAL_METRIC and not f.variant_of
+            and f.as_of.first <= now and any_published_by(f, now) and _in_scope(f, scope, strikes)]
+
+
 def latest_totals(kb: KnowledgeBase, now: datetime, scope: Scope | None = None) -> Digest:
-    """The latest cumulative count of rescheduled appointments knowable at `now`, with the per-strike figures
-    behind it and how they add up (its workings). Returns a Digest; `empty` when no figure matches `scope`."""
+    """The latest cumulative count of rescheduled appointments knowable at `now` as a headline, the newest
+    per-strike figures in a few lines (also strikes after the running total), and, as `detail`, every
+    per-strike figure under the total with how they add up (its workings). Returns a Digest; `empty` when no
+    figure matches `scope`."""
     scope = scope or Scope()
     names = Names(kb)
     strikes = {s.id: s for s in kb.all("strike")}
-    figures = [f for f in kb.all("figure") if f.metric == TOTAL_METRIC and not f.variant_of
-               and f.as_of.first <= now and any_published_by(f, now) and _in_scope(f, scope, strikes)]
+    figures = _usable(kb, now, scope, strikes)
     cumulative = _headline_total([f for f in figures if f.cumulative])
-    per_strike = _latest_per_strike([f for f in figures if not f.cumulative and f.strike_ids], cumulative, strikes,
-                                    scope)
+    singles = [f for f in figures if not f.cumulative and f.strike_ids]
+    per_strike = _latest_per_strike(singles, cumulative, strikes, scope)
+    newest = _latest_per_strike(singles, None, strikes, scope)
+    if cumulative is not None:  # like for like with the total (its setting and area)
+        newest = [f for f in newest if (f.setting, f.area) == (cumulative.setting, cumulative.area)]
+    newest = newest[-NEWEST_SHOWN:][::-1]
     title = f"Latest totals: rescheduled appointments ({scope.label})"
-    if cumulative is None and not per_strike:
+    if cumulative is None and not per_strike and not newest:
         return Digest(title, [f"I hold no figures on rescheduled appointments for {scope.label} yet."],
-                      empty=True)
-    lines: list[str] = []
+                      empty=True, headline=f"I hold no figures on rescheduled appointments for {scope.label} yet.")
     sources: list[Source] = []
     if cumulative is not None:
-        span = ""
-        if cumulative.period_start:
-            span += f" from {fmt_partial(cumulative.period_start, weekday=False)}"
-        if cumulative.period_end:
-            span += f" to {fmt_partial(cumulative.period_end, weekday=False)}"
-        lines.append(f"Total: {_figure_text(cumulative, 'appointments rescheduled')}{span}, "
-                     f"as of {fmt_partial(cumulative.as_of, weekday=False)} ({cumulative.source.publisher}).")
+        headline, bold = _headline(cumulative)
         _add(sources, *sources_of([cumulative], now))
     else:
-        lines.append(f"No published running total covers {scope.label}; the per-strike figures are below.")
-    if per_strike:
-        lines.append("Per strike:")
-    for f in per_strike:
-        st = [strikes[i] for i in f.strike_ids if i in strikes]
-        who = "; ".join(f"{names.unions(s.unions)} {names.groups_text(s.staff_groups)}, "
-                        f"{fmt_range(s.start, s.end)}" for s in st) or ", ".join(f.strike_ids)
-        as_of = fmt_partial(f.as_of, weekday=False)
-        lines.append(f"• {who}: {_figure_text(f, 'appointments')}, as of {as_of}")
+        headline, bold = f"No published running total covers {scope.label}; the newest per-strike figures:", ""
+    end = (cumulative.period_end or cumulative.as_of).last if cumulative is not None else None
+    lines = ["Newest per-strike figures:"] if newest and cumulative is not None else []
+    for f in newest:
+        after = end is not None and any(strikes[i].end.first > end for i in f.strike_ids if i in strikes)
+        lines.append(f"• {_strike_who(f, strikes, names)}: {fmt_count(f.value)} (as of "
+                     f"{fmt_partial(f.as_of, weekday=False)})" + (", after the running total" if after else ""))
         _add(sources, *sources_of([f], now))
-    lines += _workings(cumulative, per_strike)
-    dates = [f.as_of for f in per_strike] + ([cumulative.as_of] if cumulative else [])
-    newest = max(dates, key=lambda p: p.last)
-    return Digest(title, lines, sources, newest.text)
+    detail: list[str] = []
+    detail_sources: list[Source] = list(sources[:1]) if cumulative is not None else []
+    if per_strike:
+        detail.append("Per strike, " + (_where(cumulative) if cumulative else "in acute hospitals in England") + ":")
+    for f in per_strike:
+        detail.append(f"• {_strike_who(f, strikes, names)}: {_figure_text(f, 'appointments')}, as of "
+                      f"{fmt_partial(f.as_of, weekday=False)}")
+        _add(detail_sources, *sources_of([f], now))
+    detail += _workings(cumulative, per_strike)
+    dates = [f.as_of for f in per_strike + newest] + ([cumulative.as_of] if cumulative else [])
+    newest_date = max(dates, key=lambda p: p.last)
+    return Digest(title, lines, sources, newest_date.text, headline=headline, bold=bold, detail=detail,
+                  detail_sources=detail_sources)
 
 
 def _headline_total(totals: list[Figure]) -> Figure | None:
@@ -290,8 +375,9 @@ def strikes_digest(kb: KnowledgeBase, now: datetime, *, upcoming: int = 5, recen
 
 def as_text(d: Digest) -> str:
     """A Digest as plain text: title, lines, then 'Sources:' with title, publisher, date and URL."""
-    out = [d.title, *d.lines]
-    if d.sources:
+    out = [d.title, *d.all_lines]
+    sources = list(dict.fromkeys([*d.sources, *d.detail_sources]))
+    if sources:
         out.append("Sources: " + "; ".join(f"{s.title} ({s.publisher}, {s.published}) {s.url}"
-                                           for s in d.sources))
+                                           for s in sources))
     return "\n".join(out)

@@ -65,12 +65,21 @@ def _plain(text: str) -> str:
     return re.sub(r"(?<=\d),(?=\d{3})", "", t)
 
 
+def found(needle: str, text: str) -> bool:
+    """True when `needle` occurs in `text` (both already in `_plain` form) with numbers matched whole: a needle
+    that starts or ends with a digit may not continue a longer number there ('5%' is not in '5.5%', '20 July'
+    is not in '120 July', '3.3' is not in '3.35'), as ../shared/eval/README.md requires."""
+    lead = r"(?<![\d.])" if needle[:1].isdigit() else ""
+    tail = r"(?!\.?\d)" if needle[-1:].isdigit() else ""
+    return re.search(lead + re.escape(needle) + tail, text) is not None
+
+
 def judge(case: dict, ans: Answer) -> tuple[str, str]:
     """Verdict for one case: ('correct'|'declined_ok'|'wrong'|'missed', reason)."""
     exp = case.get("expect", {})
     status = exp.get("status", "answered")
     text = _plain(ans.text)
-    forbidden = [f for f in exp.get("forbid", []) if _plain(f) in text]
+    forbidden = [f for f in exp.get("forbid", []) if found(_plain(f), text)]
     if status == "no_answer":
         if ans.status == "no_answer" and not forbidden:
             return "declined_ok", ""
@@ -82,7 +91,7 @@ def judge(case: dict, ans: Answer) -> tuple[str, str]:
         return "wrong", f"forbidden text {forbidden}"
     if status == "any":
         return "correct", ""
-    missing = [g for g in exp.get("contains", []) if not any(_plain(s) in text for s in g)]
+    missing = [g for g in exp.get("contains", []) if not any(found(_plain(s), text) for s in g)]
     if missing:
         return "wrong", f"missing one of {missing}"
     if not ans.sources:
@@ -165,3 +174,34 @@ def run_eval(path: Path, kb: KnowledgeBase, *, now: datetime | None = None,
         scores.wrong += verdict == "wrong" and ans.status == "answered"
         scores.outcomes.append(Outcome(case.get("id", ""), case["question"], expected, verdict, ans, why))
     return scores
+
+
+def floor_problems(scores: Scores, floor: dict) -> list[str]:
+    """Where `scores` fall below a recorded floor `{"answered": [ok, of], "declined": [ok, of], "wrong": n}`
+    (answered and declined compared as rates, so a set that grows keeps its floor); [] when none."""
+    out = []
+    for key, ok, of in (("answered", scores.answered_ok, scores.answerable),
+                        ("declined", scores.declined_ok, scores.unanswerable)):
+        f_ok, f_of = floor[key]
+        if of and f_of and ok / of < f_ok / f_of - 1e-9:
+            out.append(f"{key} correctly {ok}/{of} is below the floor {f_ok}/{f_of}")
+    if scores.wrong > floor["wrong"]:
+        out.append(f"wrong answers {scores.wrong} is above the floor {floor['wrong']}")
+    return out
+
+
+def raised_floor(scores: Scores, floor: dict | None) -> dict:
+    """The floor after `scores`: each part the better of the two (answered and declined can only rise, wrong
+    can only fall), so a floors file ratchets towards 95% / 95% / 0 wrong and never back."""
+    now = {"answered": [scores.answered_ok, scores.answerable], "declined": [scores.declined_ok,
+                                                                             scores.unanswerable],
+           "wrong": scores.wrong}
+    if not floor:
+        return now
+
+    def rate(pair: list[int]) -> float:
+        return pair[0] / pair[1] if pair[1] else 1.0
+
+    return {"answered": max(floor["answered"], now["answered"], key=rate),
+            "declined": max(floor["declined"], now["declined"], key=rate),
+            "wrong": min(floor["wrong"], now["wrong"])}

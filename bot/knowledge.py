@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.catalog import BallotKey, Catalog, FigureKey, StatementKey, StrikeKey
-from bot.clock import PartialDate, parse_partial, published_moment
+from bot.clock import PartialDate, parse_partial, public_from, published_moment
 from bot.models import (
     Ballot,
     Fact,
@@ -182,7 +182,9 @@ class KnowledgeBase:
         return Strike(r["id"], _split(r["unions"]), _split(r["staff_groups"]), _split(r["nations"]),
                       parse_partial(r["start_text"]), parse_partial(r["end_text"]), r["duration_hours"],
                       r["status"], r["scope"] or "", r["summary"], self._src(r["source_id"]),
-                      self._others(r["other_source_ids"]))
+                      self._others(r["other_source_ids"]), _pd(r["announced_text"]), _pd(r["status_as_of_text"]),
+                      self._src(r["status_source_id"]), _pd(r["end_alt_text"]), self._src(r["end_alt_source_id"]),
+                      r.get("cover") or "")
 
     def _ballot(self, r: dict) -> Ballot:
         return Ballot(r["id"], r["union_id"], r["staff_group"], _split(r["nations"]), r["purpose"], r["subject"],
@@ -197,7 +199,8 @@ class KnowledgeBase:
                      _split(r["nations"]), parse_partial(r["date_text"]), _split(r["pay_years"]),
                      r["consolidated_pct"], r["consolidated_pct_max"], r["consolidated_gbp"], r["one_off_pct"],
                      r["one_off_min_gbp"], r["one_off_max_gbp"], r["variant_of"] or "", r["status"], r["summary"],
-                     self._src(r["source_id"]), self._others(r["other_source_ids"]))
+                     self._src(r["source_id"]), self._others(r["other_source_ids"]), _pd(r["announced_text"]),
+                     bool(r["consolidated_average"]))
 
     def _figure(self, r: dict) -> Figure:
         return Figure(r["id"], r["metric"], r["value"], r["unit"], r["qualifier"], r["setting"], r["area"],
@@ -212,7 +215,8 @@ class KnowledgeBase:
 
     def _faq(self, r: dict) -> Faq:
         phr = tuple(p.strip() for p in (r["phrasings"] or "").split("|") if p.strip())
-        return Faq(r["id"], r["question"], phr, r["answer"], self._src(r["source_id"]))
+        answers = tuple(a for a in (r.get("answers") or "").split(";") if a)
+        return Faq(r["id"], r["question"], phr, r["answer"], self._src(r["source_id"]), answers)
 
     def _make(self, kind: str, r: dict) -> Fact:
         return getattr(self, f"_{kind}")(r)
@@ -281,9 +285,10 @@ class KnowledgeBase:
     def _strike_catalog(self) -> Catalog[StrikeKey]:
         t, k = self._tuple, self.known_from
         keys = (StrikeKey(r[0], t(r[1]), t(r[2]), t(r[3]), parse_partial(r[4]), parse_partial(r[5]), r[6], r[7],
-                          k(r[8], r[9]))
+                          public_from(r[10], k(r[8], r[9])), _pd(r[11]))
                 for r in self._conn().execute("SELECT id, unions, staff_groups, nations, start_text, end_text, "
-                                              "duration_hours, status, source_id, other_source_ids FROM strikes"))
+                                              "duration_hours, status, source_id, other_source_ids, announced_text, "
+                                              "status_as_of_text FROM strikes"))
         return Catalog(keys, lambda k: (k.start.first, k.end.last),
                        lambda k: [*(f"u:{x}" for x in k.unions), *(f"g:{x}" for x in k.staff_groups)])
 
@@ -310,15 +315,34 @@ class KnowledgeBase:
                        lambda k: [f"{sid}|{k.metric}" for sid in k.strike_ids])
 
     def _statement_catalog(self) -> Catalog[StatementKey]:
-        keys = (StatementKey(r[0], r[1], r[2] or "", parse_partial(r[3]), r[4], self.known_from(r[5]))
-                for r in self._conn().execute("SELECT id, speaker, organisation, date_text, paraphrase, source_id "
-                                              "FROM statements"))
+        keys = (StatementKey(r[0], r[1], r[2] or "", parse_partial(r[3]), r[4], self.known_from(r[5]), r[6] or "",
+                             r[7] or "")
+                for r in self._conn().execute("SELECT id, speaker, organisation, date_text, paraphrase, source_id, "
+                                              "strike_id, role FROM statements"))
         return Catalog(keys, lambda k: (k.date.first, k.date.last),
                        lambda k: (f"s:{k.speaker}", *((f"u:{k.organisation}",) if k.organisation else ())))
 
     def speaker_names(self) -> list[str]:
         """Every distinct statement speaker, as curated (e.g. 'Pat Cullen; Sara Gorton')."""
         return [r[0] for r in self._conn().execute("SELECT DISTINCT speaker FROM statements ORDER BY speaker")]
+
+    def vocabulary_rows(self) -> list[tuple[str, str, str]]:
+        """The engine's word lists as (class, phrase, value) rows, in curated order (knowledge/vocabulary.csv).
+        An older knowledge base without the table gives []."""
+        try:
+            return [tuple(r) for r in self._conn().execute(
+                "SELECT class, phrase, value FROM vocabulary ORDER BY rowid")]  # type: ignore[misc]
+        except sqlite3.OperationalError:
+            return []
+
+    def question_kinds(self) -> dict[str, frozenset[str]]:
+        """Question kind (intent) -> the answer types its handler gives (knowledge/question_kinds.csv); {} for an
+        older knowledge base without the table."""
+        try:
+            rows = self._conn().execute("SELECT kind, answer_types FROM question_kinds").fetchall()
+        except sqlite3.OperationalError:
+            return {}
+        return {k: frozenset(t for t in v.split(";") if t) for k, v in rows}
 
     def year_range(self) -> tuple[int, int] | None:
         """First and last Europe/London year of strike starts and figure as-of dates, or None when empty."""
@@ -351,6 +375,14 @@ class KnowledgeBase:
                "JOIN docs d ON d.rowid = docs_fts.rowid WHERE docs_fts MATCH ?" + where +
                (" ORDER BY rank" if ranked else "") + " LIMIT ?")
         return [(r["kind"], r["fact_id"], r["rank"]) for r in self._rows(sql, (match, *kinds, limit))]
+
+    def mentions(self, word: str) -> bool:
+        """True when any curated text (a fact's phrasings, summary, names; an FAQ; a statement) holds `word`, as
+        the search index tokenises it (porter stems: 'striking' finds 'strike'). A plain word only."""
+        if not re.fullmatch(r"[a-z0-9]+", word):
+            return False
+        return bool(self._conn().execute("SELECT 1 FROM docs_fts WHERE docs_fts MATCH ? LIMIT 1",
+                                         (f'"{word}"',)).fetchone())
 
     def _rarest(self, words: list[str], max_postings: int) -> tuple[list[str], bool]:
         """The rarest of `words` whose document counts sum to <= max_postings (at least one word), and whether
@@ -417,6 +449,23 @@ class KnowledgeBase:
         """The newest figure as-of date (as curated, e.g. '2025-11-23'), or None without figures."""
         rows = self._rows("SELECT as_of_text FROM figures ORDER BY as_of_utc DESC LIMIT 1")
         return rows[0]["as_of_text"] if rows else None
+
+    def curated_through_text(self) -> str | None:
+        """The day up to which the curators checked the news ('2026-06-30', from knowledge/curation.csv), or None
+        when the folder built had no curation file."""
+        try:
+            rows = self._rows("SELECT curated_through_text FROM curation LIMIT 1")
+        except sqlite3.OperationalError:  # a file built before the curation table existed: rebuild to get it
+            return None
+        return rows[0]["curated_through_text"] if rows else None
+
+    def curated_through(self) -> PartialDate | None:
+        """`curated_through_text` parsed (cached per KB file: asked on every answer)."""
+        def load() -> PartialDate | None:
+            t = self.curated_through_text()
+            return parse_partial(t) if t else None
+
+        return self.cached("curated_through", load)
 
     def newest_as_of(self) -> PartialDate | None:
         """`newest_as_of_text` parsed."""

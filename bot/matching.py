@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -30,18 +31,6 @@ MONTHS.update({"sept": 9})
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10, "half a": 0.5, "a": 1}
 SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
-
-# Spelling variants and abbreviations folded to one form before matching (words, not facts).
-SPELLINGS = {
-    "canceled": "cancelled", "cancelations": "cancellations", "postponed": "rescheduled",
-    "cancelled": "rescheduled", "cancellations": "rescheduled", "postponements": "rescheduled",
-    "delayed": "rescheduled", "rearranged": "rescheduled", "lost": "rescheduled", "affected": "rescheduled",
-    "appts": "appointments", "appt": "appointment", "program": "programme", "labor": "labour",
-    "physio": "physiotherapists", "docs": "doctors", "doc": "doctors", "jnr": "junior", "jr": "junior",
-    "walk": "walk", "walkouts": "strikes", "walkout": "strike", "striking": "strike", "strikes": "strikes",
-    "ops": "operations", "nos": "numbers", "pct": "percent", "percentage": "percent", "%": "percent",
-    "organisation": "organisation", "organization": "organisation", "recognised": "recognised",
-}
 
 NATIONS = {"england": "england", "english": "england", "wales": "wales", "welsh": "wales",
            "scotland": "scotland", "scottish": "scotland", "northern ireland": "northern_ireland",
@@ -70,10 +59,11 @@ _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")  # non-printable ASCII 
 
 
 def normalise(text: str) -> str:
-    """Slack text -> lower-case plain words, for matching only (never shown).
+    """Slack text -> lower-case plain words, for matching only (never shown): the one normaliser of the bot.
 
-    Strips markup and control characters, folds smart quotes, accents and British/US spellings, expands number
+    Strips markup and control characters, folds smart quotes and accents, expands number
     forms ('196k' -> '196000', '1.2m', 'one million'), drops possessives and punctuation. Output <= MAX_CHARS.
+    Synonyms, slang and misspellings are folded afterwards by the engine's vocabulary (knowledge/vocabulary.csv).
     """
     t = strip_slack(text[: MAX_CHARS * 20])
     if t.isascii():  # most questions: no accents to fold, only control characters to drop (same result, faster)
@@ -90,8 +80,7 @@ def normalise(text: str) -> str:
     t = re.sub(r"'s\b|s'(?=\s|$)", lambda m: "" if m.group(0) == "'s" else "s", t)
     t = re.sub(r"[^a-z0-9£.\s-]", " ", t)
     t = re.sub(r"(?<![0-9])\.|\.(?![0-9])", " ", t)
-    words = [SPELLINGS.get(w, w) for w in t.replace("-", " ").split()]
-    return " ".join(words)[:MAX_CHARS]
+    return " ".join(t.replace("-", " ").split())[:MAX_CHARS]
 
 
 def stem(word: str) -> str:
@@ -137,12 +126,14 @@ class AliasIndex:
         return found
 
 
-def build_alias_index(entries: list[tuple[str, str, list[str], bool]]) -> AliasIndex:
-    """entries: (kind, id, [names and aliases], covered) -> AliasIndex (phrases normalised and stemmed)."""
+def build_alias_index(entries: list[tuple[str, str, list[str], bool]],
+                      form: Callable[[str], str] = normalise) -> AliasIndex:
+    """entries: (kind, id, [names and aliases], covered) -> AliasIndex (phrases put in matching form by
+    `form`, the engine's normalise-and-fold, then stemmed)."""
     out: list[Alias] = []
     for kind, eid, names, covered in entries:
         for name in names:
-            phrase = stem_text(normalise(name))
+            phrase = stem_text(form(name))
             if phrase:
                 out.append(Alias(phrase, kind, eid, covered))
     out.sort(key=lambda a: -len(a.phrase))

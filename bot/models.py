@@ -6,6 +6,7 @@ Figures, percentages and dates are typed fields; every fact carries the `Source`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from bot.clock import PartialDate
@@ -58,7 +59,11 @@ class StaffGroup:
 
 @dataclass(frozen=True)
 class Strike:
-    """One walkout. `start`/`end` are Europe/London partial dates; `duration_hours` as the source gives it."""
+    """One walkout. `start`/`end` are Europe/London partial dates; `duration_hours` as the source gives it.
+
+    `announced` is when it became public (None = from its earliest source); `status` was last confirmed on
+    `status_as_of` by `status_source` (None = undated, as first curated). `end_alt` is another source's end of the
+    same strike (NHS England's 06:59 against the BMA's 07:00), cited to `end_alt_source`."""
 
     id: str
     unions: tuple[str, ...]
@@ -72,6 +77,26 @@ class Strike:
     summary: str
     source: Source
     other_sources: tuple[Source, ...] = ()
+    announced: PartialDate | None = None
+    status_as_of: PartialDate | None = None
+    status_source: Source | None = None
+    end_alt: PartialDate | None = None
+    end_alt_source: Source | None = None
+    cover: str = ""  # full_walkout / christmas_day_cover / local_cover / mixed ('' = not curated), from `scope`
+
+    def status_at(self, now: datetime) -> str:
+        """The status as known at `now` (see `status_at`)."""
+        return status_at(self.status, self.status_as_of, now)
+
+
+def status_at(status: str, status_as_of: PartialDate | None, now: datetime) -> str:
+    """A strike's status as it was known at `now` (aware UTC): the curated `status` once it was confirmed
+    (`status_as_of` over at `now`, or undated), else 'planned' (announced, outcome not yet reported).
+
+    Returns 'held', 'called_off', 'curtailed' or 'planned'."""
+    if status == "planned" or status_as_of is None or status_as_of.last <= now:
+        return status
+    return "planned"
 
 
 @dataclass(frozen=True)
@@ -109,7 +134,9 @@ class Ballot:
 
 @dataclass(frozen=True)
 class Offer:
-    """A pay offer or award. Percentages in %, money in GBP; `pay_years` like ('2023/24',)."""
+    """A pay offer or award. Percentages in %, money in GBP; `pay_years` like ('2023/24',).
+    `announced` is when it became public (None = from its date, once a curated source is out);
+    `consolidated_average` means `consolidated_pct` is an average across pay points, not every one's rise."""
 
     id: str
     offered_by: str
@@ -129,6 +156,8 @@ class Offer:
     summary: str
     source: Source
     other_sources: tuple[Source, ...] = ()
+    announced: PartialDate | None = None
+    consolidated_average: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,6 +210,7 @@ class Faq:
     phrasings: tuple[str, ...]
     answer: str
     source: Source
+    answers: tuple[str, ...] = ()  # kinds of answer it gives (advice, why, definition …; () = any)
 
 
 Fact = Strike | Ballot | Offer | Figure | Statement | Faq
@@ -214,6 +244,10 @@ class Answer:
     facts: list[Fact] = field(default_factory=list)
     as_of: str | None = None
     body: str = ""  # `text` without its 'Source(s): …' lines, for Slack, which lists sources in a context block
+    # Headline first (issue 12): the engine may set these; renderers fall back to the first line of `body`.
+    headline: str = ""  # one line, <= ~200 chars, answering on its own (figure or date, what it covers, as of)
+    detail: str = ""  # the rest (other settings, variants, earlier strikes), shown behind "More"
+    emphasis: str = ""  # the substring of `headline` to show in bold (the key figure or date), '' = none
 
     def to_json(self) -> dict:
         """The `strikebot ask --json` shape (see issue: answering engine)."""

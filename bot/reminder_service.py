@@ -26,7 +26,8 @@ CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _CHANNEL_MARKUP = re.compile(r"^<#([CGD][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 REFUSAL = ("Sorry, only this workspace's strikebot admins can change reminder subscriptions. "
            "Ask one of them, or use `/strikebot remind list` to see what is set up.")
-USAGE = ("Use `/strikebot remind on [#channel] [union or staff group …]`, `/strikebot remind off [#channel]` "
+USAGE = ("Use `/strikebot remind on [#channel] [union or staff group …]` (or `subscribe`), `/strikebot remind off "
+         "[#channel]` (or `unsubscribe`) "
          "or `/strikebot remind list`.")
 
 

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot.clock import (
     LONDON,
+    fmt_curated,
     fmt_day,
     fmt_duration,
     fmt_partial,
@@ -307,7 +308,7 @@ def compose(p: PlannedReminder, now: datetime, *, union_names: Mapping[str, str]
     group = _esc((group_names or {}).get(b.staff_group, b.staff_group.replace("_", " ")))
     what = f"{PURPOSE_LABEL.get(b.purpose, b.purpose.replace('_', ' '))} on {_esc(b.subject)}"
     left = fmt_duration(p.closes_at - now) if p.closes_at > now else "no time"
-    headline = f"{union} ballot reminder: {group}"
+    headline = f"{union} ballot reminder: {group}, {_closes_phrase(b)}"  # the date first (read on a phone)
     body = f"The {union} {what} for {group} {_closes_phrase(b)}. Time left: {left}."
     late = ""
     if p.late:
@@ -315,12 +316,12 @@ def compose(p: PlannedReminder, now: datetime, *, union_names: Mapping[str, str]
         late = f"(Late: this reminder was due at {fmt_time(due)} on {fmt_day(due)}.)"
     src = source_at(b, now)
     url = src.url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-    src_plain = f"Source: {_esc(src.title)}, {_esc(src.publisher)} ({_esc(src.published)}) {url}"
+    src_plain = f"Source: {_esc(src.title)}, {_esc(src.publisher)} ({_esc(fmt_curated(src.published))}) {url}"
     label = _esc(src.title).replace("|", "/")
-    src_mrkdwn = f"Source: <{url}|{label}>, {_esc(src.publisher)} ({_esc(src.published)})"
+    src_mrkdwn = f"Source: <{url}|{label}>, {_esc(src.publisher)} ({_esc(fmt_curated(src.published))})"
     text = "\n".join(x for x in (headline, body, late, src_plain) if x)
     blocks: list[dict] = [
-        {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},
+        {"type": "header", "text": {"type": "plain_text", "text": headline[:150]}},  # Slack's header limit
         {"type": "section", "text": {"type": "mrkdwn", "text": body}},
     ]
     if late:

@@ -8,6 +8,11 @@
 
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
+-- How current the knowledge base is: the day up to which the curators checked the news (one row).
+CREATE TABLE curation (
+  curated_through_text TEXT NOT NULL, curated_through_utc TEXT NOT NULL, notes TEXT NOT NULL DEFAULT ''
+);
+
 CREATE TABLE sources (
   id TEXT PRIMARY KEY, url TEXT NOT NULL, title TEXT NOT NULL, publisher TEXT NOT NULL,
   published TEXT NOT NULL,            -- YYYY, YYYY-MM or YYYY-MM-DD as printed
@@ -39,7 +44,14 @@ CREATE TABLE strikes (
   duration_hours REAL,
   status TEXT NOT NULL CHECK (status IN ('held','called_off','curtailed','planned')),
   scope TEXT NOT NULL DEFAULT '', summary TEXT NOT NULL,
-  source_id TEXT NOT NULL REFERENCES sources(id), other_source_ids TEXT NOT NULL DEFAULT ''
+  source_id TEXT NOT NULL REFERENCES sources(id), other_source_ids TEXT NOT NULL DEFAULT '',
+  announced_text TEXT NOT NULL DEFAULT '', announced_utc TEXT,   -- when the strike became public ('' = see sources)
+  status_as_of_text TEXT NOT NULL DEFAULT '', status_as_of_utc TEXT, -- when `status` was last confirmed
+  status_source_id TEXT REFERENCES sources(id),                   -- the source that confirmed it
+  end_alt_text TEXT NOT NULL DEFAULT '', end_alt_utc TEXT,        -- another source's end of the same strike
+  cover TEXT NOT NULL DEFAULT '' CHECK (cover IN ('full_walkout','christmas_day_cover','local_cover','mixed','')),
+                                      -- what care strikers kept up ('' = not curated)
+  end_alt_source_id TEXT REFERENCES sources(id)
 );
 
 CREATE TABLE ballots (
@@ -49,7 +61,7 @@ CREATE TABLE ballots (
   subject TEXT NOT NULL,              -- what the ballot decides, in a few words
   opens_text TEXT NOT NULL DEFAULT '', opens_utc TEXT,
   closes_text TEXT NOT NULL DEFAULT '', closes_utc TEXT,
-  outcome TEXT NOT NULL CHECK (outcome IN ('accept','reject','mandate','no_mandate','pending','')),
+  outcome TEXT NOT NULL CHECK (outcome IN ('accept','reject','mandate','no_mandate','for_action','pending','')),
   outcome_pct REAL, turnout_pct REAL, votes_cast INTEGER, votes_for_outcome INTEGER,
   announced_text TEXT NOT NULL DEFAULT '', announced_utc TEXT,
   mandate_expires_text TEXT NOT NULL DEFAULT '', mandate_expires_utc TEXT,
@@ -69,7 +81,9 @@ CREATE TABLE offers (
   variant_of TEXT NOT NULL DEFAULT '',
   status TEXT NOT NULL CHECK (status IN ('offered','accepted','rejected','imposed','implemented','superseded')),
   summary TEXT NOT NULL, source_id TEXT NOT NULL REFERENCES sources(id),
-  other_source_ids TEXT NOT NULL DEFAULT ''
+  other_source_ids TEXT NOT NULL DEFAULT '',
+  announced_text TEXT NOT NULL DEFAULT '', announced_utc TEXT,    -- when the offer became public ('' = see sources)
+  consolidated_average INTEGER NOT NULL DEFAULT 0                  -- 1 = consolidated_pct is an average across pay points
 );
 
 CREATE TABLE figures (
@@ -101,7 +115,8 @@ CREATE TABLE statements (
 CREATE TABLE faqs (
   id TEXT PRIMARY KEY, question TEXT NOT NULL,
   phrasings TEXT NOT NULL DEFAULT '', -- '|'-separated alternate phrasings
-  answer TEXT NOT NULL, source_id TEXT NOT NULL REFERENCES sources(id)
+  answer TEXT NOT NULL, source_id TEXT NOT NULL REFERENCES sources(id),
+  answers TEXT NOT NULL DEFAULT ''     -- ';'-separated kinds of answer it gives (advice, why, definition ...)
 );
 
 -- One row per answerable fact: the text the engine searches, with its entities.
@@ -121,3 +136,17 @@ CREATE TABLE docs (
 CREATE INDEX docs_kind_first ON docs (kind, first_utc);
 CREATE VIRTUAL TABLE docs_fts USING fts5(phrasings, body, content='docs', content_rowid='rowid',
   tokenize = 'porter unicode61 remove_diacritics 2');
+
+-- Vocabulary (knowledge/vocabulary.csv): the words the engine reads questions with, as data.
+-- class: which word class (see bot/answering/vocabulary.py CLASSES); phrase: lower-case words, a trailing '*'
+-- on a word matches any ending, '^' anchors at the question's start and '$' at its end; value: what the phrase
+-- stands for (a synonym's canonical word, an order word's order, a setting's id, an answer type ...).
+CREATE TABLE vocabulary (
+  class TEXT NOT NULL, phrase TEXT NOT NULL, value TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (class, phrase)
+);
+
+-- Which kinds of answer each kind of question's handler gives (knowledge/question_kinds.csv).
+CREATE TABLE question_kinds (
+  kind TEXT PRIMARY KEY, handler TEXT NOT NULL, answer_types TEXT NOT NULL, description TEXT NOT NULL
+);

@@ -73,11 +73,12 @@ def test_done_when_7_day_reminders_for_unite_and_gmb(tmp_path: Path, monkeypatch
     heads = "\n".join(t.splitlines()[0] for t in on_time)
     assert "Unite" in heads and "GMB" in heads
     sent_lines = [x for x in out.output.splitlines() if x.startswith(("sent: ", "sent (late): "))]
-    assert "sent: unite-2023-pay-consultation 7d -> C0TESTCHAN" in sent_lines
-    assert "sent: gmb-2023-pay-consultation 7d -> C0TESTCHAN" in sent_lines
+    assert "sent: Unite Agenda for Change staff pay offer vote, 7 days before the close -> C0TESTCHAN" in sent_lines
+    assert "sent: GMB Agenda for Change staff pay offer vote, 7 days before the close -> C0TESTCHAN" in sent_lines
+    assert "2023-pay-consultation" not in out.output  # people read this: no internal ids
     assert len(sent_lines) == len(posts)
     # anything else posted is one late catch-up per ballot still open, missed between the 10th and the 21st
-    late = [x.split()[2] for x in sent_lines if x.startswith("sent (late)")]
+    late = [x.split(":")[1].split(",")[0] for x in sent_lines if x.startswith("sent (late)")]
     assert len(late) == len(set(late)) and len(late) == len(posts) - len(on_time)
     n = len(fake.posts())
     again = run(env, "send-due", "--now", "2023-04-21T09:00:00+01:00")
@@ -94,8 +95,9 @@ def test_subscribe_list_plan_unsubscribe(env: dict[str, str]) -> None:
               "--offsets", "1d,7d", "--now", "2023-04-10T09:00:00+01:00")
     assert out.exit_code == 0, out.output
     assert "Unite" in out.output and "ambulance staff" in out.output and "7d, 1d" in out.output
+    assert "<#" not in out.output and "channel C0NEWS0001" in out.output  # no Slack markup on a terminal
     out = run(env, "list")
-    assert out.exit_code == 0 and "C0NEWS0001" in out.output
+    assert out.exit_code == 0 and "C0NEWS0001" in out.output and "<#" not in out.output
     data = json.loads(run(env, "list", "--json").output)
     assert data["subscriptions"][0]["targets"] == ["ambulance_staff", "unite"]
     planned = json.loads(run(env, "plan", "--now", "2023-04-21T09:00:00+01:00", "--json").output)
@@ -103,7 +105,8 @@ def test_subscribe_list_plan_unsubscribe(env: dict[str, str]) -> None:
         ("unite-offer-2023", "7d", "send"), ("gmb-offer-2023", "7d", "send"), ("gmb-offer-2023", "1d", "upcoming")}
     assert planned[0]["fire_at_london"] == "2023-04-21T09:00:00+01:00"
     text = run(env, "plan", "--now", "2023-04-21T09:00:00+01:00")
-    assert "Fri 21 Apr 2023 09:00 BST  send" in text.output
+    assert "Fri 21 Apr 2023 09:00 BST  send " in text.output
+    assert "send_late" not in text.output and "unite-offer-2023" not in text.output
     out = run(env, "unsubscribe", "C0NEWS0001")
     assert out.exit_code == 0 and "Unsubscribed" in out.output
     assert "No subscriptions" in run(env, "list").output

@@ -123,9 +123,9 @@ def register(main: click.Group, kb_group: click.Group) -> None:
             click.echo("No unanswered questions logged.")
             return
         for g in gaps:
-            click.echo(f"{g.count:4}×  {g.question}")
+            click.echo(f"{g.count:4}×  {shorten(g.question)}")
             for wording, n in g.wordings[1:4]:
-                click.echo(f"        also: {wording} ({n}×)")
+                click.echo(f"        also: {shorten(wording)} ({n}×)")
             if len(g.wordings) > 4:
                 click.echo(f"        … and {len(g.wordings) - 4} more wordings")
 
@@ -203,6 +203,16 @@ def register(main: click.Group, kb_group: click.Group) -> None:
         days = settings.retention_days if older_than is None else older_than
         counts = open_state(settings).purge(days, now)
         click.echo(f"Purged rows older than {days} days: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """One line of at most `limit` chars, cut at a word with '…' ('kb gaps' must stay readable when someone
+    pasted a 20,000-character question)."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    return (cut[: cut.rindex(" ")] if " " in cut else cut) + "…"
 
 
 def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | None

@@ -122,7 +122,8 @@ class SlackWSGI:
 
     def _health(self, start_response: Callable) -> Iterable[bytes]:
         try:
-            body: dict = {"status": "ok", "newest_as_of": self.kb.newest_as_of_text()}
+            body: dict = {"status": "ok", "newest_as_of": self.kb.newest_as_of_text(),
+                          "curated_through": self.kb.curated_through_text()}
             status = 200
         except KnowledgeBaseMissing:
             body, status = {"status": "no knowledge base"}, 503

@@ -1,7 +1,9 @@
 """A fake Slack Web API on 127.0.0.1 (port 0): records every method and body, answers scripted errors.
 
 `/api/<method>` answers like Slack's Web API; `/response/<id>` stands in for slash-command and button
-`response_url`s. Tests script replies per method with `fake.script(method, Reply(...), ...)`. Messages posted
+`response_url`s; `/upload/<file id>` is the upload URL that `files.getUploadURLExternal` hands out (slack-sdk's
+`files_upload_v2`: get the URL, POST the bytes there, then `files.completeUploadExternal`). Tests script replies
+per method with `fake.script(method, Reply(...), ...)`. Messages posted
 (chat.postMessage answered ok, or scripted with `created=True`) are kept with their metadata and returned by
 conversations.history / conversations.replies. `fake.hold(method)` makes the next call of `method` wait until
 the test releases it (e.g. to kill the bot while its post is in flight).
@@ -88,6 +90,7 @@ class FakeSlack:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.uploads: dict[str, bytes] = {}  # file id -> bytes uploaded to its upload URL
         self._scripts: dict[str, list[Reply]] = {}
         self._lock = threading.Lock()
         self._recorded = threading.Condition(self._lock)  # notified on every recorded call: waiters never poll
@@ -101,9 +104,12 @@ class FakeSlack:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:  # noqa: N802
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
-                reply = fake._record(self.path, self.headers.get("Content-Type") or "", raw,
-                                     self.headers.get("Authorization") or "")
+                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/upload/"):  # files_upload_v2 step 2: the raw file bytes
+                    reply = fake._record_upload(self.path, data)
+                else:
+                    reply = fake._record(self.path, self.headers.get("Content-Type") or "", data.decode("utf-8"),
+                                         self.headers.get("Authorization") or "")
                 if reply is None:  # drop the connection without answering
                     self.close_connection = True
                     self.connection.shutdown(2)
@@ -209,6 +215,14 @@ class FakeSlack:
             self._ts += 1
         return Reply(self._default(method, body, auth))
 
+    def _record_upload(self, path: str, data: bytes) -> Reply:
+        file_id = path.rsplit("/", 1)[-1]
+        with self._lock:
+            self.calls.append(Call("file_upload", path, {"file_id": file_id, "bytes": len(data)}, time.monotonic()))
+            self.uploads[file_id] = data
+            self._recorded.notify_all()
+        return Reply({"ok": True}) if file_id.startswith("F") else Reply({"ok": False}, 404)
+
     def _default(self, method: str, body: dict, auth: str = "") -> dict:
         token = auth[7:] if auth.startswith("Bearer ") else ""
         if method == "oauth.v2.access":
@@ -235,6 +249,14 @@ class FakeSlack:
                     "message": {"text": body.get("text")}}
         if method == "response_url":
             return {"ok": True}
+        if method == "files.getUploadURLExternal":  # files_upload_v2 step 1: an upload URL on this server
+            file_id = f"F{self._ts:010d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":  # step 3: share the uploaded files in the conversation
+            files = body.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title"), "name": f.get("title")}
+                                          for f in files]}
         return {"ok": True}
 
     def _history(self, method: str, body: dict) -> dict:

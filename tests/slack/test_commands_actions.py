@@ -9,7 +9,7 @@ import pytest
 from bot import answering
 from bot.models import Answer, Match, Source
 from bot.slack import blocks
-from tests.slack.fake_slack import not_ok
+from tests.slack.fake_slack import Reply, not_ok
 
 SRC = Source("nhse-apr23", "https://example.org/nhse-apr23", "Per-strike appointment tally to April 2023",
              "NHS England", "2023-04-17", "official")
@@ -17,9 +17,8 @@ SUGGESTION = "How many appointments were rescheduled in the junior doctors strik
 
 
 def _reply(bot, name: str = "cmd") -> dict:
-    calls = [c for c in bot.fake.wait_for("response_url") if c.path.endswith("/" + name)]
-    assert calls, bot.fake.transcript()
-    return calls[-1].body
+    # wait for this reply itself: an earlier response_url call must not satisfy it (a race under load)
+    return bot.fake.wait_call("response_url", lambda c: c.path.endswith("/" + name)).body
 
 
 def _text(body: dict) -> str:
@@ -71,10 +70,17 @@ def test_strike_totals_shows_its_workings(bot):
     assert sent.status == 200
     body = _reply(bot)
     text = body["text"]
-    assert "483,085" in text and "196,225" in text and "286,860" in text  # total, per strike, remainder
-    assert "17 April 2023" in text
+    assert text.startswith("Running total: 483,085 appointments rescheduled")  # the headline comes first
+    assert "*483,085*" in body["blocks"][0]["text"]["text"]  # its figure in bold
+    assert "196,225" in text and "17 April 2023" in text  # the newest per-strike figure
+    assert "286,860" not in _text(body)  # the workings wait behind a button
     assert "https://example.org/nhse-apr23" in _text(body)
-    assert blocks.SHARE in _buttons(body)
+    buttons = _buttons(body)
+    assert {blocks.SHARE, blocks.WORKINGS, blocks.CHART} <= set(buttons)
+    bot.click(blocks.WORKINGS, buttons[blocks.WORKINGS]["value"], ephemeral=True, response="work")
+    workings = _reply(bot, "work")
+    assert "286,860" in _text(workings) and "our arithmetic" in _text(workings)  # total, per strike, remainder
+    assert workings["replace_original"] is False and workings["response_type"] == "ephemeral"
 
 
 def test_strike_totals_for_a_union(bot):
@@ -119,30 +125,46 @@ def test_slash_command_ack_is_immediate_and_empty(bot):
     assert sent.status == 200 and sent.body == ""
 
 
-def test_suggestion_button_answers_in_place(bot, scripted):
+def test_suggestion_button_answers_the_clicker_in_a_new_private_reply(bot, scripted):
     bot.mention("something odd")
     (post,) = bot.fake.wait_for("chat.postMessage")
     buttons = _buttons(post.body)
     assert buttons["suggest_0"]["value"] == SUGGESTION
-    sent = bot.click("suggest_0", SUGGESTION, message_ts="1700000001.000100")
+    assert not {blocks.SHARE, blocks.FEEDBACK_UP, blocks.FEEDBACK_DOWN} & set(buttons)  # a decline: no votes
+    sent = bot.click("suggest_0", SUGGESTION, message_ts="1700000001.000100", user="U0BOB", response="sug")
     assert sent.status == 200
-    (update,) = bot.fake.wait_for("chat.update")
-    assert update.body["ts"] == "1700000001.000100" and update.body["channel"] == "C0CHAN"
-    assert "196,225" in update.body["text"]
+    body = _reply(bot, "sug")
+    assert body["response_type"] == "ephemeral" and body["replace_original"] is False
+    assert "196,225" in body["text"] and blocks.SHARE in _buttons(body)
+    bot.settle(0.2)
+    assert bot.fake.of("chat.update") == [] and len(bot.fake.of("chat.postMessage")) == 1  # nobody else's view
 
 
-def test_suggestion_button_on_an_ephemeral_reply_replaces_it(bot, scripted):
+def test_suggestion_button_on_an_ephemeral_reply_leaves_it(bot, scripted):
     bot.click("suggest_0", SUGGESTION, ephemeral=True, response="eph")
     body = _reply(bot, "eph")
-    assert body["replace_original"] is True and "196,225" in body["text"]
+    assert body["replace_original"] is False and "196,225" in body["text"]
     assert bot.fake.of("chat.update") == []
+
+
+def test_suggestion_labels_stay_distinct_when_cut(bot, monkeypatch):
+    long = "How many hospital appointments were rescheduled because of the junior doctors' strike in "
+    suggestions = [long + "April 2023?", long + "March 2023?", long + "June 2023?"]
+    monkeypatch.setattr(answering, "answer", lambda q, kb, *, now: Answer(
+        "no_answer", "I can't answer that yet.", 0.1, "unknown", suggestions=suggestions))
+    bot.command("/strikebot", "ask something odd")
+    labels = [b["text"]["text"] for b in _buttons(_reply(bot)).values()]
+    assert len(labels) == 3 and len(set(labels)) == 3 and all(len(x) <= 75 for x in labels)
+    assert all(x.endswith(m) for x, m in zip(labels, ("April 2023?", "March 2023?", "June 2023?"), strict=True))
 
 
 def test_feedback_button_records_a_row(bot, scripted):
     value = json.dumps({"q": SUGGESTION, "a": "figure:jd-apr23-acute"})
     sent = bot.click(blocks.FEEDBACK_DOWN, value, user="U0BOB")
     assert sent.status == 200
-    _reply(bot, "act")
+    updated = _reply(bot, "act")
+    assert updated["replace_original"] is True and "Thanks" in _text(updated)
+    assert not {blocks.FEEDBACK_UP, blocks.FEEDBACK_DOWN} & set(_buttons(updated))  # buttons gone
     (vote,) = bot.state.feedback_since()
     assert (vote.user_id, vote.question, vote.answer_id, vote.vote) == ("U0BOB", SUGGESTION,
                                                                          "figure:jd-apr23-acute", "down")
@@ -157,12 +179,29 @@ def test_share_posts_in_channel_and_removes_the_ephemeral(bot):
     assert _reply(bot, "act")["delete_original"] is True
 
 
-def test_share_in_a_channel_without_the_bot_explains_politely(bot):
+def test_share_where_the_bot_is_not_a_member_goes_through_the_response_url(bot):
     bot.fake.script("chat.postMessage", not_ok("not_in_channel"))
     sent = bot.click(blocks.SHARE, json.dumps({"kind": "ballots", "arg": ""}), ephemeral=True)
     assert sent.status == 200
-    body = _reply(bot, "act")
-    assert "/invite" in body["text"] and body["response_type"] == "ephemeral"
+    first, second = bot.fake.wait_for("response_url", 2)[:2]
+    assert first.body["response_type"] == "in_channel" and "Shared by <@U0ALICE>" in _text(first.body)
+    assert second.body["delete_original"] is True
+
+
+def test_share_in_a_private_channel_with_an_expired_response_url_explains_privately(bot):
+    bot.fake.script("chat.postMessage", not_ok("channel_not_found"))
+    bot.fake.script("response_url", Reply({"ok": False, "error": "expired_url"}, 404))
+    bot.click(blocks.SHARE, json.dumps({"kind": "ballots", "arg": ""}), ephemeral=True, channel="G0PRIV")
+    dm = bot.fake.wait_for("chat.postMessage", 2)[1]
+    assert dm.body["channel"] == "U0ALICE" and "/invite @strikebot" in _text(dm.body)
+    assert "<#G0PRIV>" in _text(dm.body)
+    bot.settle(0.2)
+    assert len(bot.fake.of("response_url")) == 1  # no attempt to delete through an expired URL
+
+
+def test_share_a_decline_is_not_offered(bot, scripted):
+    bot.command("/strikebot", "ask something odd")
+    assert blocks.SHARE not in _buttons(_reply(bot))
 
 
 def test_app_home_shows_totals_ballots_and_strikes(bot):

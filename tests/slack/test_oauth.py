@@ -184,7 +184,7 @@ def test_uninstall_deletes_that_workspace_and_nothing_else(obot: OAuthBot, event
         obot.install(team, token)
         channel = f"C0{team[2:]}"
         # a question the bot declines (logged with its user id), a vote and a subscription, per workspace
-        obot.mention("what colour is the sky on strike days?", channel=channel, team=team)
+        obot.mention("how many penguins work in Leeds hospital?", channel=channel, team=team)
         reply_in(obot, channel)
         obot.state.record_feedback("U0ALICE", "q", "a", "up", NOW, team=team)
         reply = handle_remind(obot.settings, obot.kb, obot.state, user_id="U0INSTALL", channel_id=channel,

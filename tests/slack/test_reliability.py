@@ -101,11 +101,11 @@ def test_ssl_check_is_acknowledged(bot):
     assert sent.status == 200
 
 
-def test_healthz_reports_the_newest_as_of_date(bot):
+def test_healthz_reports_the_newest_as_of_and_curated_through_dates(bot):
     url = bot.url.replace("/slack/events", "/healthz")
     with urllib.request.urlopen(url, timeout=5) as r:
         assert r.status == 200
-        assert json.loads(r.read()) == {"status": "ok", "newest_as_of": "2023-04-17"}
+        assert json.loads(r.read()) == {"status": "ok", "newest_as_of": "2023-04-17", "curated_through": "2023-04-20"}
 
 
 @pytest.mark.parametrize("event", [

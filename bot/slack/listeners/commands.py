@@ -1,8 +1,10 @@
-"""Slash commands: `/strikebot help|ask|totals|ballots|strikes|remind …` and `/strike-totals [union or group]`.
+"""Slash commands: `/strikebot help|ask|totals|ballots|strikes|remind …` and `/strike-totals [chart] [union or
+group]`.
 
 Acked at once in the request thread (`off_ack_path`); the work runs in the listener pool and replies
-ephemerally through `respond()` (the response_url) with
-a 'Share in channel' button. `remind` is delegated to bot.reminder_service.handle_remind.
+ephemerally through `respond()` (the response_url) with a 'Share in channel' button. `remind` is delegated to
+bot.reminder_service.handle_remind; its verbs accept the command line's words too (`subscribe`/`unsubscribe` as
+well as `on`/`off`, bot.help.REMIND_VERBS).
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from slack_bolt import App, Respond
+from slack_sdk import WebClient
 
 from bot.digest import Digest, latest_totals, open_ballots, resolve_scope, strikes_digest
+from bot.help import REMIND_VERBS
 from bot.slack import blocks
 from bot.slack.app import Deps, off_ack_path
 from bot.slack.listeners.replies import answer_reply
@@ -35,12 +39,22 @@ def digest_for(deps: Deps, kind: str, arg: str = "") -> Digest | blocks.Message:
 
 
 def digest_reply(deps: Deps, kind: str, arg: str = "", *, shared_by: str | None = None) -> blocks.Message:
-    """`digest_for` as a Message: ephemeral (with a share button) unless `shared_by` (posted in channel)."""
+    """`digest_for` as a Message: ephemeral (with Share; for totals also Show workings and Chart) unless
+    `shared_by` (posted in channel)."""
     d = digest_for(deps, kind, arg)
     if isinstance(d, blocks.Message):
         return d
     share = None if shared_by else {"kind": kind, "arg": arg}
-    return blocks.digest_message(d, share=share, shared_by=shared_by)
+    totals = kind == "totals"
+    return blocks.digest_message(d, share=share, shared_by=shared_by,
+                                 workings={"kind": kind, "arg": arg} if totals else None,
+                                 chart={"arg": arg} if totals and not shared_by else None)
+
+
+def workings_reply(deps: Deps, arg: str = "") -> blocks.Message:
+    """The 'Show workings' reply for the totals of `arg` (a union or staff group, '' = all)."""
+    d = digest_for(deps, "totals", arg)
+    return d if isinstance(d, blocks.Message) else blocks.workings_message(d)
 
 
 def _remind(deps: Deps, command: dict, text: str) -> blocks.Message:
@@ -48,6 +62,8 @@ def _remind(deps: Deps, command: dict, text: str) -> blocks.Message:
         from bot.reminder_service import handle_remind
     except ImportError:  # the reminders feature is not installed in this build
         return blocks.notice("Reminders are not available yet.")
+    verb, _, rest = text.partition(" ")
+    text = f"{REMIND_VERBS.get(verb.lower(), verb)} {rest}".strip()
     reply = handle_remind(deps.settings, deps.kb, deps.state, user_id=command["user_id"],
                           channel_id=command["channel_id"], text=text, now=deps.now(),
                           team=deps.team_key(command.get("team_id")))
@@ -80,7 +96,16 @@ def _handler(deps: Deps, build: Callable[[Deps, dict], blocks.Message]) -> Calla
 
 
 def register(app: App, deps: Deps) -> None:
-    """Listen for `/strikebot` and `/strike-totals`."""
+    """Listen for `/strikebot` and `/strike-totals` (`/strike-totals chart …` posts the charts)."""
     off_ack_path(app.command("/strikebot"), deps)(_handler(deps, _strikebot))
-    off_ack_path(app.command("/strike-totals"), deps)(
-        _handler(deps, lambda d, c: digest_reply(d, "totals", slack_to_plain(c.get("text")))))
+    totals = _handler(deps, lambda d, c: digest_reply(d, "totals", slack_to_plain(c.get("text"))))
+
+    @off_ack_path(app.command("/strike-totals"), deps)
+    def on_totals(command: dict, respond: Respond, client: WebClient) -> None:
+        words = (command.get("text") or "").strip().split(" ", 1)
+        if words[0].lower() != "chart":
+            totals(command, respond)
+            return
+        from bot.slack.charts import post_charts
+
+        post_charts(deps, client, respond, channel=command["channel_id"], thread_ts=None)

@@ -1,13 +1,27 @@
 """The one path from a question to a Block Kit reply, shared by mentions, DMs, `/strikebot ask` and buttons.
 
-Thin: calls the answering core, logs a declined question for curators, hands the Answer to bot.slack.blocks.
+Thin: greetings, thanks and "help" get their one-line reply (bot.smalltalk; never logged as gaps); anything else
+goes to the answering core, a declined question is logged for curators, and the Answer goes to bot.slack.blocks.
 """
 
 from __future__ import annotations
 
 from bot.gaps import normalise_question
+from bot.models import Answer
+from bot.quoting import quote_for
 from bot.slack import blocks
 from bot.slack.app import Deps
+from bot.smalltalk import REPLIES, small_talk
+
+
+def small_talk_reply(question: str) -> blocks.Message | None:
+    """The reply to a greeting, thanks or 'help' (or an empty message), else None."""
+    if not question.strip():
+        return blocks.help_message()
+    kind = small_talk(question)
+    if kind == "help":
+        return blocks.help_message()
+    return blocks.notice(REPLIES[kind]) if kind else None
 
 
 def answer_reply(deps: Deps, question: str, *, user_id: str, share: bool = False,
@@ -16,11 +30,19 @@ def answer_reply(deps: Deps, question: str, *, user_id: str, share: bool = False
 
     Returns the reply Message; with `share` it carries a 'Share in channel' button (ephemeral replies).
     A no_answer is logged to the state database (question, normalised form, user, time)."""
-    if not question.strip():
-        return blocks.help_message()
+    quick = small_talk_reply(question)
+    if quick is not None:
+        return quick
     now = deps.now()
     ans = deps.answer(question, deps.kb, now)
     if ans.status == "no_answer":
         deps.state.log_unanswered(user_id, question, normalise_question(question), now,
                                   team=deps.team_key(team))
-    return blocks.answer_message(question, ans, share={"kind": "ask", "q": question} if share else None)
+    return render_answer(deps, question, ans, share=share)
+
+
+def render_answer(deps: Deps, question: str, ans: Answer, *, share: bool = False) -> blocks.Message:
+    """`ans` as a Message, with "Copy for a story" when a quote can be built from its matched fact."""
+    quotable = quote_for(ans, deps.kb, deps.now()) is not None
+    return blocks.answer_message(question, ans, share={"kind": "ask", "q": question} if share else None,
+                                 quote=quotable)

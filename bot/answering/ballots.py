@@ -1,0 +1,95 @@
+"""Ballot questions: deadlines, results, turnout, recommendations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot import composing as C
+from bot.answering.result import Result
+from bot.answering.selection import _entities, _load, _rank_by_text
+from bot.answering.time import _windows
+from bot.answering.understanding import Understanding
+from bot.catalog import BallotKey, known_by
+from bot.knowledge import KnowledgeBase
+
+
+def _ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> list[BallotKey]:
+    """Dated, non-variant ballots agreeing with the question's entities and time words, by close (or
+    announcement, or opening). The catalog matched union, group and windows exactly; nations are checked here.
+    An undated ballot can't be placed in time, so it never answers."""
+    wins = _windows(u)
+    out = [b for b in kb.catalog("ballot").select(any_of=_entities(u), windows=wins)
+           if not b.variant_of and (b.opens or b.closes or b.announced) and known_by(b, now)
+           and not (u.nations and not (u.nations & set(b.nations)))]
+    return sorted(out, key=lambda b: (b.closes or b.announced or b.opens).last)  # type: ignore[union-attr]
+
+
+
+FIELD = {"turnout": "turnout_pct", "votes": "votes_cast", "mandate_expires": "mandate_expires"}
+
+
+def _opening(kb: KnowledgeBase, u: Understanding, ballots: list[BallotKey], now: datetime) -> Result | None:
+    """'When does the ballot open?': ballots opening after `now` (or open now), by their opening date; a
+    question about a ballot with no curated opening date is declined, never answered with its close."""
+    upcoming = [b for b in ballots if b.opens and (b.opens.first > now or (
+        u.tense != "future" and b.closes and b.closes.last >= now))]  # 'when will it open': not one already open
+    if not upcoming:
+        return None
+    chosen = _load(kb, "ballot", upcoming[:2])
+    return Result("ballot_deadline", chosen, 0.9 if len(chosen) == 1 else 0.8,
+                  C.ballots_opening_text(kb, chosen, now))
+
+
+def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """Ballot deadlines, results, turnout and leadership recommendations, as known at `now`."""
+    if u.has("recommend") and not (u.unions or u.groups):
+        return None  # "what did the pay review body recommend?" is not about a union's vote
+    ballots = _ballots(kb, u, now)
+    if not ballots:
+        return None
+    if u.has("strike_vote"):
+        ballots = [b for b in ballots if b.purpose == "statutory_strike_ballot" or b.outcome == "for_action"]
+    elif u.has("offer_vote"):
+        ballots = [b for b in ballots if b.purpose != "statutory_strike_ballot"]
+    if not ballots:
+        return None  # a vote on an offer is never answered with a strike ballot, nor the other way round
+    if u.ballot_field == "opens":
+        return _opening(kb, u, ballots, now)
+    if u.intent == "ballot_deadline" or u.order == "next" or (u.answer_type == "date" and u.tense == "future"):
+        open_now = [b for b in ballots if b.closes and b.closes.last >= now]
+        if open_now:
+            chosen = _load(kb, "ballot", open_now[:3])
+            return Result("ballot_deadline", chosen, 0.9 if len(chosen) == 1 else 0.8,
+                          C.ballots_deadline_text(kb, chosen, now))
+        if u.intent == "ballot_deadline" and not u.has_when():
+            closed = sorted((b for b in ballots if (b.closes or b.announced) and
+                             (b.closes or b.announced).first <= now),  # type: ignore[union-attr]
+                            key=lambda b: (b.closes or b.announced).last)  # type: ignore[union-attr]
+            if closed:
+                last = _load(kb, "ballot", closed[-1:])
+                return Result("ballot_deadline", last, 0.75, C.ballot_closed_text(kb, last[0], now))
+    known = [b for b in ballots if b.result_known_from and b.result_known_from.last <= now and b.outcome]
+    known_ids = {b.id for b in known}
+    pending = [b for b in ballots if b.id not in known_ids]  # ids, not whole records: O(n) at 100k
+    if not known:
+        if pending:
+            first = _load(kb, "ballot", pending[:2])
+            return Result("ballot_deadline", first, 0.75, C.ballots_deadline_text(kb, first, now))
+        return None
+    if u.order in ("latest", "last", "next") or len(known) == 1:
+        chosen = known[-1:]
+    else:
+        ranked = _rank_by_text(u, known, lambda b: f"{b.subject} {b.purpose.replace('_', ' ')}")
+        chosen = [b for _s, b in ranked[:3]]
+    chosen = _load(kb, "ballot", chosen)
+    if u.ballot_field in FIELD:
+        with_field = [b for b in chosen if getattr(b, FIELD[u.ballot_field]) is not None]
+        if not with_field:
+            return Result("ballot_result", [], 0.9, C.ballot_field_not_held(kb, chosen[-1], u.ballot_field))
+        chosen = with_field
+    if u.answer_type == "why" and not all(b.outcome == "no_mandate" and b.turnout_pct is not None
+                                          and b.turnout_pct < 50 for b in chosen):
+        return None  # the one reason a ballot row holds: a strike mandate lost on the legal turnout threshold
+    score = 0.9 if len(chosen) == 1 else 0.78
+    variants = [v for b in chosen for v in C.ballot_variants(kb, b)]
+    return Result("ballot_result", chosen, score, C.ballots_result_text(kb, chosen, u, now), cited=variants)

@@ -1,0 +1,53 @@
+"""Selecting facts that agree with a question: entities, windows, publication at `now`, text rank."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.answering.time import _windows
+from bot.answering.understanding import Understanding, text_form
+from bot.catalog import StrikeKey, known_by
+from bot.knowledge import KnowledgeBase
+from bot.matching import normalised, similarities
+
+
+def _entities(u: Understanding) -> list[list[str]]:
+    """The question's unions and staff groups as catalog labels (each non-empty list must be matched)."""
+    return [[f"u:{x}" for x in u.unions], [f"g:{x}" for x in u.groups]]
+
+
+def _strikes(kb: KnowledgeBase, u: Understanding, now: datetime, *, check_known: bool = True) -> list[StrikeKey]:
+    """Strikes agreeing with the question's entities and time words and already public at `now` (a curated
+    source out by then), by start (keys: load text with _load). `check_known=False` leaves the publication
+    test to the caller, which then looks at only the few strikes it picks (`_pick_strikes` does)."""
+    wins = _windows(u)
+    keys: list[StrikeKey] = kb.catalog("strike").select(any_of=_entities(u), windows=wins)
+    # the catalog matched unions, groups and windows exactly (every named kind must overlap); nations here
+    if u.nations:
+        keys = [s for s in keys if u.nations & set(s.nations)]
+    if u.strike_days_len:  # 'the five-day strike': the strikes that ran that many days (a part-day rounds up)
+        keys = [s for s in keys if s.duration_hours and -(-s.duration_hours // 24) == u.strike_days_len]
+    return [s for s in keys if known_by(s, now)] if check_known else keys
+
+
+def _load(kb: KnowledgeBase, kind: str, keys: list) -> list:
+    """The full records (summaries, sources) of the chosen keys, in the same order."""
+    return kb.get_many(kind, [k.id for k in keys])
+
+
+
+TEXT_FIELDS = ("area", "subject", "summary", "scope", "paraphrase", "answer", "question", "speaker", "role")
+
+
+def carries(kb: KnowledgeBase, fact: object, phrase: str) -> bool:
+    """True when a fact's own curated text (area, subject, summary, scope, paraphrase …) names `phrase` (in
+    matching form): a question about York is answered only by a fact that says York."""
+    text = " ".join(str(getattr(fact, f, "") or "") for f in TEXT_FIELDS)
+    return f" {phrase} " in f" {text_form(kb, text)} "
+
+
+def _rank_by_text(u: Understanding, facts: list, text_of) -> list[tuple[float, object]]:  # noqa: ANN001
+    """`facts` with their similarity (0–100) to the question, best first; ties keep the given order."""
+    scores = similarities(u.norm, [normalised(text_of(f)) for f in facts])
+    return sorted(zip(scores, facts, strict=True), key=lambda x: -x[0])
+
