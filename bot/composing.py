@@ -42,7 +42,7 @@ METRIC_TEXT = {
     "staff_absent_daily_avg": "staff absent on average per day",
     "planned_care_delivered_pct": "of planned care delivered",
     "cost": "estimated cost",
-    "strike_days": "strike days",
+    "strike_days": "of strike action",
     "strikers": "staff on strike",
 }
 OUTCOME_TEXT = {"accept": "accepted", "reject": "rejected", "mandate": "voted for strike action (mandate won)",
@@ -244,6 +244,21 @@ def cover_text(kb: KnowledgeBase, s: Strike, now: datetime) -> str:
     """What care a strike keeps up, from its typed `cover` (curated from the sources' description of it)."""
     verb = "is" if s.end.last >= now else "was"
     return f"{strike_line(kb, s, now)}\nThat strike {verb} {COVER_TEXT[s.cover]}." + sources_block([s], now)
+
+
+def status_sentence(s: Strike, now: datetime) -> str:
+    """'It went ahead.' / 'It was called off.' / 'It was cut short.' / 'It is planned …': a strike's status as
+    known at `now`, for a question that asks whether it is going ahead."""
+    status = s.status_at(now)
+    if status == "held":
+        return "Yes: it went ahead (held)." if s.end.last < now else "Yes: it is going ahead."
+    if status == "called_off":
+        return "No: it was called off."
+    if status == "curtailed":
+        return "It went ahead but was cut short."
+    if s.end.last < now:
+        return "It was due to go ahead; no later report is curated."
+    return "It is planned; no report that it was called off is curated."
 
 
 def no_figure_yet(kb: KnowledgeBase, s: Strike, now: datetime) -> str:
@@ -668,3 +683,102 @@ def suggestions(kb: KnowledgeBase, u, now: datetime) -> list[str]:  # noqa: ANN0
 
 
 __all__ = ["month_year"]
+
+
+# ---- headline first (issue 12): one line that answers on its own, the rest as detail ----------------------------
+
+HEADLINE_MAX = 200  # characters: a headline reads whole on a phone, in a notification and in Slack's preview
+SHORT_SETTING = {"acute": "acute hospitals", "mental_health": "mental health services",
+                 "community": "community services", "non_acute": "mental health, learning disability and community "
+                 "services", "all_settings": "all settings", "not_stated": ""}
+_CLOCK = re.compile(r" \(from \d\d:\d\d [^)]*\)")  # '(from 07:00 Tuesday 11 April 2023 to …)': detail, not headline
+
+
+def _short_group(kb: KnowledgeBase, ids: tuple[str, ...]) -> str:
+    groups = kb.staff_groups()
+    names = [re.sub(r" \(.*\)$", "", groups[g].name) if g in groups else g for g in ids]
+    return " and ".join(dict.fromkeys(n[:1].lower() + n[1:] for n in names))
+
+
+def figure_headline(kb: KnowledgeBase, f: Figure) -> tuple[str, str]:
+    """('196,225 appointments rescheduled in acute hospitals, England, in the junior doctors strike of 11–15
+    April 2023 (as of 17 April 2023).', '196,225'): the figure, what it counts, where, which strike, as of when."""
+    value = value_text(f)
+    metric = METRIC_TEXT.get(f.metric, f.metric.replace("_", " "))
+    where = SHORT_SETTING.get(f.setting, "")
+    scope = f" in {where}" if where and f.metric == "appointments_rescheduled" else ""
+    strikes = kb.get_many("strike", f.strike_ids)
+    if len(strikes) == 1:
+        s = strikes[0]
+        ctx = f", in the {_short_group(kb, s.staff_groups)} strike of {fmt_range(_day(s.start), _day(s.end))}"
+    elif strikes:
+        ctx = f", over {len(strikes)} strikes from {fmt_range(_day(strikes[0].start), _day(strikes[-1].end))}"
+    else:
+        ctx = f", {fmt_range(f.period_start, f.period_end)}" if f.period_start and f.period_end else ""
+    claim = ""
+    if f.claimed_by:
+        org = kb.organisations().get(f.claimed_by)
+        claim = f" (the {org_label(org, f.claimed_by)}'s own claim)"
+    text = f"{value} {metric}{scope}, {f.area}{ctx}{claim} (as of {fmt_partial(f.as_of, weekday=False)})."
+    if f.cumulative:
+        text = "Running total: " + text
+    return text[:1].upper() + text[1:], value
+
+
+def ballot_headline(kb: KnowledgeBase, b: Ballot, now: datetime | None) -> tuple[str, str]:
+    """('RCN nurses: consultation on the March 2023 pay offer — rejected, 54% in favour; turnout 61% (14 April
+    2023).', 'rejected, 54% in favour'): who voted, on what, the result and turnout, when it was announced."""
+    if not (b.result_known_from and (now is None or b.result_known_from.last <= now) and b.outcome):
+        return "", ""
+    key = OUTCOME_SHORT.get(b.outcome, b.outcome)
+    if b.outcome_pct is not None:
+        key += f", {fmt_pct(b.outcome_pct)} in favour"
+    turnout = f"; turnout {fmt_pct(b.turnout_pct)}" if b.turnout_pct is not None else ""
+    when = f" ({fmt_partial(b.result_known_from, weekday=False)})"
+    text = f"{_ballot_who(kb, b)}: {PURPOSE_TEXT[b.purpose]} on {b.subject} — {key}{turnout}{when}."
+    return text, key
+
+
+OUTCOME_SHORT = {"accept": "accepted", "reject": "rejected", "mandate": "strike mandate won",
+                 "no_mandate": "no strike mandate", "for_action": "backed action (no legal mandate)",
+                 "pending": "result pending"}
+
+
+def compact_line(line: str) -> str:
+    """A reply's line made headline-sized: clock-time detail dropped, then cut at a word boundary to at most
+    HEADLINE_MAX characters with '…' (never mid-word)."""
+    out = _CLOCK.sub("", line.strip().lstrip("• "))
+    if len(out) <= HEADLINE_MAX:
+        return out
+    cut = out[: HEADLINE_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-")
+    return cut + "…"
+
+
+def headline_and_detail(kb: KnowledgeBase, facts: list[Fact], body: str,
+                        now: datetime | None = None) -> tuple[str, str, str]:
+    """(headline, detail, emphasis) of a reply: the headline answers on its own in at most HEADLINE_MAX
+    characters (a figure reply's from its typed columns; otherwise the body's first line, or for a list its
+    first item and how many more, compacted); the detail is every line of the body the headline does not
+    already say in full, so nothing is lost behind 'More'. `emphasis` is the headline's key figure or date."""
+    lines = [x for x in body.split("\n") if x.strip()]
+    if not lines:
+        return "", "", ""
+    head = facts[0] if facts else None
+    if isinstance(head, Figure):
+        text, emphasis = figure_headline(kb, head)
+        if len(text) <= HEADLINE_MAX:
+            return text, "\n".join(lines), emphasis
+    if isinstance(head, Ballot) and not lines[0].startswith(("The ", "No open")):  # a result, not a deadline
+        text, emphasis = ballot_headline(kb, head, now)
+        if text and len(text) <= HEADLINE_MAX:
+            return text, "\n".join(lines), emphasis
+    first = lines[0]
+    bullets = [x for x in lines[1:] if x.startswith("• ")]
+    if first.endswith(":") and bullets:
+        more = f" (+{len(bullets) - 1} more)" if len(bullets) > 1 else ""
+        text = compact_line(f"{first} {bullets[0][2:]}")
+        text = text if len(text) + len(more) <= HEADLINE_MAX else compact_line(text[: HEADLINE_MAX - len(more)])
+        return text + more, "\n".join(lines[1:]), ""
+    text = compact_line(first)
+    rest = lines[1:] if text == first.strip() else lines
+    return text, "\n".join(rest), ""

@@ -248,6 +248,7 @@ class Answer:
     headline: str = ""  # one line, <= ~200 chars, answering on its own (figure or date, what it covers, as of)
     detail: str = ""  # the rest (other settings, variants, earlier strikes), shown behind "More"
     emphasis: str = ""  # the substring of `headline` to show in bold (the key figure or date), '' = none
+    answer_type: str = ""  # the kind of answer the question asked for ('date', 'count', 'why' …; '' = unclear)
 
     def to_json(self) -> dict:
         """The `strikebot ask --json` shape (see issue: answering engine)."""
@@ -262,4 +263,7 @@ class Answer:
                 for s in self.sources
             ],
             "suggestions": list(self.suggestions),
+            "answer_type": self.answer_type,
+            "headline": self.headline,
+            "detail": self.detail,
         }

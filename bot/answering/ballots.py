@@ -84,8 +84,9 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     chosen = _load(kb, "ballot", chosen)
     if u.ballot_field in FIELD:
         with_field = [b for b in chosen if getattr(b, FIELD[u.ballot_field]) is not None]
-        if not with_field:
-            return Result("ballot_result", [], 0.9, C.ballot_field_not_held(kb, chosen[-1], u.ballot_field))
+        if not with_field or getattr(chosen[0], FIELD[u.ballot_field]) is None:  # the ballot meant lacks it:
+            # never another ballot's turnout in its place
+            return Result("ballot_result", [], 0.9, C.ballot_field_not_held(kb, chosen[0], u.ballot_field))
         chosen = with_field
     if u.answer_type == "why" and not all(b.outcome == "no_mandate" and b.turnout_pct is not None
                                           and b.turnout_pct < 50 for b in chosen):

@@ -16,7 +16,7 @@ from bot.answering.selection import carries
 from bot.answering.statements import handle_statements
 from bot.answering.strikes import handle_cover, handle_strikes
 from bot.answering.totals import handle_cumulative
-from bot.answering.understanding import Understanding, understand
+from bot.answering.understanding import Understanding, clauses, understand
 from bot.answering.vocabulary import ANSWER_TYPES
 from bot.knowledge import KnowledgeBase
 from bot.models import Answer, Match
@@ -54,11 +54,14 @@ def answer(question: str, kb: KnowledgeBase, *, now: datetime) -> Answer:
         return _answer(question, kb, now)
 
 
-def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
+def _answer(question: str, kb: KnowledgeBase, now: datetime, *, whole: bool = True) -> Answer:
     u = understand(question or "", kb, now)
-    declined = _out_of_scope(u, kb, now)
+    declined = _out_of_scope(u, kb, now)  # the whole question first: 'why have GPs voted … and when?' is GPs'
     if declined:
         return _no_answer(kb, u, declined, now)
+    parts = clauses(kb, u) if whole else []
+    if parts:
+        return _parts(kb, u, [_answer(p, kb, now, whole=False) for p in parts], parts, now)
     result = _compound(kb, u, now) or _best(kb, u, now)
     if result is None or result.score < MIN_SCORE or result.score - result.runner_up < MIN_MARGIN:
         return _no_answer(kb, u, C.not_confident(kb), now)
@@ -67,12 +70,14 @@ def _answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
     stale = result.note + C.currency_note(kb, u, now)  # the caveat: one line, only for questions that depend on now
     facts = result.facts
     primary = facts[0] if facts else None
+    body = C.without_sources(result.text) + stale
+    headline, detail, emphasis = C.headline_and_detail(kb, facts, body, now)
     return Answer(
         status="answered", text=result.text + stale, confidence=round(min(result.score, 1.0), 3),
         intent=result.intent,
         matched=Match(C.kind_of(primary), primary.id, result.score * 100) if primary else None,
         sources=C.sources_of([*facts, *result.cited], now), facts=facts, as_of=C.as_of_text(facts),
-        body=C.without_sources(result.text) + stale,
+        body=body, headline=headline, detail=detail, emphasis=emphasis, answer_type=u.answer_type,
     )
 
 
@@ -108,6 +113,25 @@ def _contract(kb: KnowledgeBase, u: Understanding, r: Result | None) -> Result |
 
 
 PER_MONTH = ("impact_figure", "staff_absent", "strike_dates", "cost", "ballot_result", "pay_offer")
+
+
+def _parts(kb: KnowledgeBase, u: Understanding, answers: list[Answer], parts: list[str], now: datetime) -> Answer:
+    """One reply for a compound question from its parts' answers: each answered part in turn, the parts not
+    known named in one line; a decline when no part is answered."""
+    done = [a for a in answers if a.status == "answered"]
+    if not done:
+        return _no_answer(kb, u, C.not_confident(kb), now)
+    missing = [p for p, a in zip(parts, answers, strict=True) if a.status != "answered"]
+    note = ("\nI hold no sourced answer to: " + "; ".join(f"'{p}'" for p in missing) + ".") if missing else ""
+    facts = [f for a in done for f in a.facts]
+    body = "\n".join(a.body or C.without_sources(a.text) for a in done) + note
+    sources = C.sources_of(facts, now)
+    first = done[0]
+    detail = "\n".join([first.detail, *(a.body for a in done[1:])]).strip() + note
+    return Answer(status="answered", text=body + C.sources_block(facts, now), confidence=min(a.confidence for a in done),
+                  intent=first.intent, matched=first.matched, sources=sources, facts=facts, as_of=first.as_of,
+                  body=body, headline=first.headline, detail=detail, emphasis=first.emphasis,
+                  answer_type=u.answer_type)
 
 
 def _compound(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
@@ -183,7 +207,7 @@ def _out_of_scope(u: Understanding, kb: KnowledgeBase, now: datetime) -> str | N
         r = handle_faq(kb, u, now) if u.faq_like else None
         if r is None or r.score < 0.8 or r.score - r.runner_up < MIN_MARGIN:
             return C.not_covered(kb, u.uncovered)
-    if u.has("off_sector") and not (u.unions or u.groups):
+    if u.has("off_sector"):  # 'are train drivers striking on the same day as the nurses?': not held
         return C.out_of_scope(kb)
     if u.has("medical"):
         return C.out_of_scope(kb, medical=True)
@@ -221,4 +245,5 @@ def coverage_start(kb: KnowledgeBase) -> datetime | None:
 
 def _no_answer(kb: KnowledgeBase, u: Understanding, text: str, now: datetime) -> Answer:
     return Answer(status="no_answer", text=text, confidence=0.0, intent=u.intent if u.intent != "empty" else "help",
+                  answer_type=u.answer_type, headline=C.compact_line(text.split("\n")[0]),
                   suggestions=C.suggestions(kb, u, now))

@@ -40,6 +40,17 @@ def _figure_fits(f: FigureKey, metrics: tuple[str, ...], now: datetime, u: Under
                  or any(p in f.area.lower() for p in u.places)))  # a local figure only when its place is asked
 
 
+def _strike_days(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """'How many days have junior doctors been on strike in total?': the latest curated count of strike days
+    (metric strike_days) known at `now` for the union or staff group asked, as of its date; None without one."""
+    keys = _totals(kb, "strike_days", lambda f: f.metric == "strike_days").known_at(now)[0]
+    figs = [f for f in _load(kb, "figure", keys)
+            if (not u.groups or set(f.staff_groups) & u.groups) and (not u.unions or set(f.unions) & u.unions)]
+    if not figs or not (u.groups or u.unions):
+        return None
+    return Result("impact_figure", figs[-1:], 0.85, C.figures_text(kb, figs[-1:], u, now))
+
+
 def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Per-strike impact (rescheduled appointments, staff absent, planned care delivered)."""
     metric: str | tuple[str, ...] = "appointments_rescheduled"
@@ -49,7 +60,7 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
     elif u.has("planned_care"):
         metric = "planned_care_delivered_pct"
     if u.has("strike_days"):
-        return None  # a count of strike days is not an appointments figure; never substitute one for the other
+        return _strike_days(kb, u, now)  # a count of strike days, never an appointments figure in its place
     if u.intent == "impact_figure" and u.has("strikers") and not u.has("appointment_words"):
         return None  # how many people struck is not how many appointments moved (strikers are not curated per strike)
     if metric == "appointments_rescheduled" and not u.asks_for_appointments:
@@ -68,8 +79,12 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
             pick = held[(u.nth or 1) - 1:(u.nth or 1)]
         else:
             pick = held[-1:]
+        if u.has("latest_figure") and u.order in ("last", "latest"):
+            with_fig = [s for s in held if _figures_for(kb, [s], metric, now, u)]  # the newest figure of its kind
+            pick = with_fig[-1:] or pick
         if pick and not _figures_for(kb, pick, metric, now, u):
-            return Result("impact_figure", _load(kb, "strike", pick), 0.8, C.no_figure_yet(kb, pick[0], now))
+            # the strike meant has no such figure: say so, as a decline (nothing asked for can be given)
+            return Result("impact_figure", [], 0.8, C.no_figure_yet(kb, _load(kb, "strike", pick)[0], now))
         strikes = pick
     found = _figures_for(kb, strikes, metric, now, u)
     if u.places:  # 'at York hospital': only a figure for that place, never the national one

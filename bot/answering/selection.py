@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.answering.time import _windows
 from bot.answering.understanding import Understanding, text_form
 from bot.catalog import StrikeKey, known_by
+from bot.clock import LONDON
 from bot.knowledge import KnowledgeBase
 from bot.matching import normalised, similarities
 
@@ -25,6 +26,8 @@ def _strikes(kb: KnowledgeBase, u: Understanding, now: datetime, *, check_known:
     # the catalog matched unions, groups and windows exactly (every named kind must overlap); nations here
     if u.nations:
         keys = [s for s in keys if u.nations & set(s.nations)]
+    if u.month and not u.years and not u.span and keys:
+        keys = _latest_year(keys, u, now)  # 'the December strike': the latest December, not every one
     if u.strike_days_len:  # 'the five-day strike': the strikes that ran that many days (a part-day rounds up)
         keys = [s for s in keys if s.duration_hours and -(-s.duration_hours // 24) == u.strike_days_len]
     return [s for s in keys if known_by(s, now)] if check_known else keys
@@ -44,6 +47,19 @@ def carries(kb: KnowledgeBase, fact: object, phrase: str) -> bool:
     matching form): a question about York is answered only by a fact that says York."""
     text = " ".join(str(getattr(fact, f, "") or "") for f in TEXT_FIELDS)
     return f" {phrase} " in f" {text_form(kb, text)} "
+
+
+def _latest_year(keys: list[StrikeKey], u: Understanding, now: datetime) -> list[StrikeKey]:
+    """Of strikes matching a month named without a year, those of one year: the latest that had begun by `now`
+    (the next one to come for a question in the future tense, or when none had begun)."""
+    if u.tense in ("future", "present"):  # 'are they striking on 15-19 June?': the coming June, if any
+        local = now.astimezone(LONDON)
+        year = local.year + (u.month < local.month)
+        return [k for k in keys if k.start.local_first.year == year]
+    begun = [k for k in keys if k.start.first <= now]
+    pool = begun or keys
+    year = (max if begun else min)(k.start.local_first.year for k in pool)
+    return [k for k in pool if k.start.local_first.year == year]
 
 
 def _rank_by_text(u: Understanding, facts: list, text_of) -> list[tuple[float, object]]:  # noqa: ANN001

@@ -37,7 +37,7 @@ def _about_groups(kb: KnowledgeBase, s: StatementKey, u: Understanding, strikes:
 def handle_statements(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Who said what (paraphrased), known at `now`."""
     wins = _windows(u)
-    people = u.speaker_hits or u.role_hits
+    people = (u.role_hits or u.speaker_hits) if u.answer_type == "who" else (u.speaker_hits or u.role_hits)
     if people:
         labels = [f"s:{x}" for x in people]
     elif u.unions or u.bodies:

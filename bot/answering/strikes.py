@@ -106,5 +106,7 @@ def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     intent = {"next": "next_strike", "this_week": "next_strike", "upcoming": "next_strike",
               "longest": "comparison"}.get(mode, "strike_dates")
     chosen = _load(kb, "strike", chosen)
-    return Result(intent, chosen, score, C.strikes_text(kb, chosen, u, now, mode,
-                                                       left_out=left_out, latest=not u.has_when()))
+    text = C.strikes_text(kb, chosen, u, now, mode, left_out=left_out, latest=not u.has_when())
+    if u.answer_type == "status" and len(chosen) == 1:  # 'did it go ahead?': say so in words, first
+        text = C.status_sentence(chosen[0], now) + "\n" + text
+    return Result(intent, chosen, score, text)

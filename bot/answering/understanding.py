@@ -146,31 +146,34 @@ def speakers(kb: KnowledgeBase) -> dict[str, set[str]]:
     return kb.cached("speakers", load)
 
 
-def roles(kb: KnowledgeBase) -> list[tuple[frozenset[str], frozenset[str], str]]:
-    """Each statement speaker's role as (title words that must all be asked, the rest of the role's words,
-    speaker), stemmed: 'Chair, BMA resident doctors committee' -> ({chair}, {bma, resident, doctor,
-    committee}). A title of three or more words needs only its last two ('medical director'). Cached."""
+def roles(kb: KnowledgeBase) -> list[tuple[frozenset[str], frozenset[str], str, str]]:
+    """Each statement's role as (title words, the rest of the role's words, speaker, the title's last word),
+    stemmed: 'Chair, BMA resident doctors committee' -> ({chair}, {bma, resident, doctor, committee}, …,
+    'chair'). Cached."""
 
-    def load() -> list[tuple[frozenset[str], frozenset[str], str]]:
+    def load() -> list[tuple[frozenset[str], frozenset[str], str, str]]:
         out = []
         for st in kb.catalog("statement").items:
             title, _, rest = st.role.partition(",")
-            words = stem_text(text_form(kb, title)).split()
-            key = frozenset(words[-2:] if len(words) > 2 else words)
+            words = [w for w in stem_text(text_form(kb, title)).split() if w not in ("and", "of", "the")]
             extra = frozenset(stem_text(text_form(kb, rest)).split()) - {"the", "of", "and"}
-            if key:
-                out.append((key, extra, st.speaker))
+            if words:
+                out.append((frozenset(words), extra, st.speaker, words[-1]))
         return out
 
     return kb.cached("roles", load)
 
 
 def _role_hits(kb: KnowledgeBase, norm: str) -> list[str]:
-    """Speakers whose role the question names: every title word, and at least half the words of the body
-    ('who chairs the BMA resident doctors committee', 'the NHS England medical director')."""
+    """Speakers whose role the question names: the title's last word and one more of its words ('medical
+    director', 'health secretary' for the Health and Social Care Secretary, 'chair'), and at least half the
+    words of the role's body ('the BMA resident doctors committee')."""
     asked = set(stem_text(norm).split())
-    hits = {speaker for key, extra, speaker in roles(kb)
-            if key <= asked and (not extra or 2 * len(extra & asked) >= len(extra))}
+    hits = set()
+    for key, extra, speaker, last in roles(kb):
+        title_ok = last in asked and (len(key) == 1 or len(key & asked) >= 2)
+        if title_ok and (not extra or 2 * len(extra & asked) >= len(extra)):
+            hits.add(speaker)
     return sorted(hits)
 
 
@@ -210,6 +213,8 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
         u.order = "latest"  # "the most recent strike" is the latest one, not the one with the most of anything
     else:
         u.order = vocab.first_value("order", norm)
+        if u.order == "last" and u.has("last_verb"):
+            u.order = None  # 'how long does the mandate last?
     nth = re.search(r"\b(second|third|fourth|fifth) (?:\w+ ){0,4}?(strike|walkout)", norm)
     if nth:
         u.nth = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}[nth.group(1)]
@@ -292,8 +297,17 @@ def _named_period(u: Understanding, vocab: Vocabulary, now: datetime) -> None:
         current = [c for c in candidates if c[0] <= now <= c[1]]
         begun = [c for c in candidates if c[0] <= now]
         ahead = [c for c in candidates if c[0] > now]
-        chosen = current[0] if current else (max(begun, key=lambda c: c[0]) if u.tense == "past" else
-                                             min(ahead, key=lambda c: c[0]))
+        latest = max(begun, key=lambda c: c[0]) if begun else None
+        soonest = min(ahead, key=lambda c: c[0]) if ahead else None
+        if current:
+            chosen = current[0]
+        elif u.tense == "past" or soonest is None:
+            chosen = latest
+        elif u.tense == "future" or latest is None:
+            chosen = soonest
+        else:  # no tense: the nearer of the last one and the next one
+            chosen = min((latest, soonest), key=lambda c: min(abs((c[0] - now).total_seconds()),
+                                                              abs((c[1] - now).total_seconds())))
     if before[0] in ("last", "previous", "next", "coming", "this") and u.order in ("last", "next", "latest"):
         u.order = None  # 'last summer' names a period, not the last strike
     u.span, u.years = chosen, set()
@@ -303,6 +317,12 @@ def _relative_dates(u: Understanding, now: datetime) -> None:
     """Resolve 'last month', 'this year', 'next week' … against `now` (Europe/London) into the question's
     month, years or week span. An explicit month or year in the question wins."""
     local = now.astimezone(LONDON)
+    day = re.search(r"\b(yesterday|today|tomorrow)\b", u.norm)
+    if day and not u.has_when():  # 'the reballot announced yesterday': that London day
+        start = (local + timedelta(days={"yesterday": -1, "today": 0, "tomorrow": 1}[day.group(1)])).replace(
+            hour=0, minute=0, second=0, microsecond=0)
+        u.span = (start.astimezone(UTC), (start + timedelta(days=1) - timedelta(microseconds=1)).astimezone(UTC))
+        return
     m = re.search(r"\b(last|this|next|previous|coming) (month|year|week)\b", u.norm)
     if not m or (m.group(2) != "week" and u.has_when()):
         return
@@ -322,6 +342,31 @@ def answer_types(kb: KnowledgeBase, norm: str) -> tuple[list[str], frozenset[str
     """The kinds of answer a text in matching form asks for (see `_answer_types`), with the knowledge base's
     vocabulary: used for curated FAQ phrasings as well as questions."""
     return _answer_types(vocabulary(kb), norm)
+
+
+KIND_CLASSES = ("kind_ballot", "kind_offer", "kind_figure", "kind_strike", "kind_statement")
+
+
+def clauses(kb: KnowledgeBase, u: Understanding) -> list[str]:
+    """A compound question's parts ('when does the reballot close, and what was turnout in the 2025 ballot?'),
+    split before 'and' + a question word, each carrying the question's named unions and staff groups; [] when
+    the question is not compound: fewer than two interrogatives, or a part that names no kind of fact of its
+    own ('… and when does it run?' leans on the first part, so it is not split)."""
+    if len([t for t in u.answer_types if t not in u.weak_types]) < 2:
+        return []
+    parts = [p.strip() for p in re.split(r"\band (?=(?:what|when|how|who|which|is|are|did|does|was|were)\b)",
+                                           u.norm) if p.strip()]
+    vocab = vocabulary(kb)
+    if len(parts) < 2 or not all(any(vocab.has(c, p) for c in KIND_CLASSES) for p in parts):
+        return []
+    names = [kb.organisations()[x].name for x in sorted(u.unions)] + [
+        kb.staff_groups()[g].name for g in sorted(u.groups)]
+    out = []
+    for p in parts:
+        missing = [n for n in names if not alias_index(kb).find(stem_text(text_form(kb, n))) or
+                   not any(a.entity_id in (u.unions | u.groups) for a in alias_index(kb).find(stem_text(p)))]
+        out.append(" ".join([p, *missing]))
+    return out
 
 
 def _answer_types(vocab: Vocabulary, norm: str) -> tuple[list[str], frozenset[str]]:
@@ -378,20 +423,27 @@ def _intent(u: Understanding) -> str:
         return "empty"
     if u.speaker_hits and (_has("statement", t) or re.search(r"\bwho is\b", t)):
         return "statement"
+    if u.has("planned_care") and not u.has("kind_ballot"):
+        return "impact_figure"  # 'the share of planned care kept going': a per-strike figure, not a running total
+    if u.has("strike_days"):
+        return "impact_figure"  # 'how many days have they been on strike': a count of strike days
     if u.has("cover_words") and not u.has("kind_figure"):
         return "strike_cover"  # 'are there exemptions for A&E?': what care the strike keeps up
     if u.role_hits and u.answer_type in ("who", "quote"):
         return "statement"  # 'who chairs the committee?', 'what did the medical director say?'
     if u.answer_type == "quote" and (u.unions or u.bodies):
         return "statement"  # 'what did the Society of Radiographers say about the offer?'
+    if _has("offer", t) and u.answer_type == "count" and re.search(r"\bhow much\b", t) and not re.search(r"\bcost", t):
+        return "pay_offer"  # 'how much is the pay rise in the deal they accepted': the offer's terms
     if _has("ballot", t):
         if _has("deadline", t) and re.search(r"\bwhen\b|\bdeadline\b|\buntil\b|\bhow long\b|\bdays\b", t):
             return "ballot_deadline"
         return "ballot_result"
     if u.order == "longest" or (u.order == "most" and _has("figure", t)):
         return "comparison"
-    if re.search(r"\bstaff\b.*\b(off|absent|out)\b|\babsent\b|\boff work\b|\bwalked out\b", t) and re.search(
-            r"\bhow many\b|\bnumber\b|\bpeak\b|\baverage\b", t):
+    people_off = re.search(r"\bstaff\b.*\b(off|absent|out)\b|\babsent\b|\boff work\b|\bwalked out\b", t) or (
+        u.groups and re.search(r"\b(off|absent|out)\b", t))  # 'resident doctors off per day'
+    if people_off and (re.search(r"\bhow many\b|\bnumber\b|\bpeak\b|\baverage\b", t) or u.has("per_day")):
         return "staff_absent"
     if re.search(r"\bcost\b|\bcosts\b|\bhow much did\b.*\bcost\b", t):
         return "cost"
