@@ -37,13 +37,19 @@ class StrikebotGroup(click.Group):
     def invoke(self, ctx: click.Context):  # noqa: ANN201
         try:
             return super().invoke(ctx)
-        except (CliError, sqlite3.DatabaseError) as exc:
-            if ctx.params.get("verbose"):
+        except Exception as exc:
+            # a state database error arrives as SQLAlchemy's DBAPIError; SQLAlchemy is imported only by the
+            # commands that open the state database, so if it is not loaded no such error can be raised
+            sa_exc = sys.modules.get("sqlalchemy.exc")
+            database = isinstance(exc, sqlite3.DatabaseError) or (sa_exc is not None and
+                                                                  isinstance(exc, sa_exc.DBAPIError))
+            if ctx.params.get("verbose") or not (database or isinstance(exc, CliError)):
                 raise
             if isinstance(exc, CliError):
                 click.echo(str(exc), err=True)
                 ctx.exit(exc.code)
-            click.echo(f"Database problem: {exc}. Check STRIKEBOT_KB and STRIKEBOT_STATE (run with -v for the "
+            detail = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+            click.echo(f"Database problem: {detail}. Check STRIKEBOT_KB and STRIKEBOT_STATE (run with -v for the "
                        "details).", err=True)
             ctx.exit(1)
 
@@ -95,36 +101,30 @@ def _checked_kb(path: Path) -> KnowledgeBase:
                        "`strikebot kb build` to make one there.", 2) from exc
 
 
-def open_state(settings: Settings):  # noqa: ANN201 - StateStore (imported late; bot.state imports SQLAlchemy)
+def open_state(settings: Settings):  # noqa: ANN201 - StateStore (imported late: it imports SQLAlchemy)
     """Open (and migrate) the runtime-state database (STRIKEBOT_STATE: a SQLite file or a postgresql:// URL).
-    Raises CliError (exit 2) when the file is read-only or not a state database, naming the file and what to
-    do; exits 1 with one line when the database cannot be reached or STRIKEBOT_STATE is not a usable target."""
-    import sqlalchemy as sa
+    Raises CliError naming it (a URL's password masked) and what to do: exit 2 when it is read-only, not a
+    state database, not creatable or a URL of another kind; exit 1 when its server cannot be reached."""
+    from bot.state import StateConfigError, StateStore, StateUnavailable, is_url, redact
 
-    from bot.state import StateConfigError, StateStore, StateUnavailable
-
-    path = settings.state_path
+    target = settings.state_path
     try:
-        return StateStore(path)
-    except (StateConfigError, StateUnavailable) as exc:
-        text = str(exc)
-        if "readonly" in text or "unable to open" in text:
-            raise CliError(f"The state database {path} (STRIKEBOT_STATE) cannot be opened for writing ({text}). "
-                           "Make the file and its folder writable by the user running strikebot, or point "
-                           "STRIKEBOT_STATE at a writable copy.", 2) from None
-        click.echo(text, err=True)
-        sys.exit(1)
-    except (sqlite3.DatabaseError, sa.exc.DatabaseError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        if "readonly" in reason or "unable to open" in reason:
-            raise CliError(f"The state database {path} (STRIKEBOT_STATE) cannot be opened for writing ({reason}). "
-                           "Make the file and its folder writable by the user running strikebot, or point "
-                           "STRIKEBOT_STATE at a writable copy.", 2) from None
-        raise CliError(f"{path} (STRIKEBOT_STATE) is not a strikebot state database ({reason}). Point "
-                       "STRIKEBOT_STATE at the state file (default data/state.sqlite); never at the knowledge "
-                       "base.", 2) from None
+        return StateStore(target)
+    except StateConfigError as exc:
+        raise CliError(str(exc), 2) from exc
+    except StateUnavailable as exc:
+        if is_url(target):
+            raise CliError(f"{exc} (STRIKEBOT_STATE). Check the server is running and the URL's host, port, "
+                           "user, password and database.", 1) from exc
+        if "readonly" in exc.reason or "unable to open" in exc.reason:
+            raise CliError(f"The state database {target} (STRIKEBOT_STATE) cannot be opened for writing "
+                           f"({exc.reason}). Make the file and its folder writable by the user running strikebot, "
+                           "or point STRIKEBOT_STATE at a writable copy.", 2) from exc
+        raise CliError(f"{redact(target)} (STRIKEBOT_STATE) is not a strikebot state database ({exc.reason}). "
+                       "Point STRIKEBOT_STATE at the state file (default data/state.sqlite); never at the knowledge "
+                       "base.", 2) from exc
     except OSError as exc:
-        raise CliError(f"Cannot create the state database {path} (STRIKEBOT_STATE): {exc.strerror or exc}. "
+        raise CliError(f"Cannot create the state database {target} (STRIKEBOT_STATE): {exc.strerror or exc}. "
                        "Choose a folder you can write to.", 2) from exc
 
 

@@ -1,9 +1,9 @@
 """Runtime state database: what users did. Never rebuilt, never touched by `kb build`.
 
 Holds reminder subscriptions and the sent log, feedback votes, unanswered questions and the Slack event
-claims (de-duplication, and the work a claim stands for until it is done). One store, two engines (`STRIKEBOT_STATE`): a SQLite file (the default; WAL mode and short
-transactions, so Bolt worker threads and a cron `send-due` can share it) or a PostgreSQL database shared by
-several instances. Every query is SQLAlchemy Core, so one statement serves both engines; the claims that make
+claims (de-duplication, and the work a claim stands for until it is done). One store, two engines
+(`STRIKEBOT_STATE`): a SQLite file (the default; WAL mode and short transactions, so Bolt worker threads and a
+cron `send-due` can share it) or a PostgreSQL database shared by several instances. Every query is SQLAlchemy Core, so one statement serves both engines; the claims that make
 replies and reminders exactly-once are the database's own (unique keys with INSERT … ON CONFLICT DO NOTHING,
 conditional UPDATEs, and on PostgreSQL row locks with SKIP LOCKED to take over an expired lease), so they hold
 across threads, processes and machines alike.
@@ -41,9 +41,13 @@ class StateConfigError(ValueError):
 
 class StateUnavailable(Exception):
     """The state database cannot be used: it could not be opened (server unreachable, login refused, file not
-    writable; the message is one line naming the database, password masked, and the driver's reason), or, on
-    the ack path (`claim_event`, `is_disabled`), it is locked by another writer past ACK_BUSY_TIMEOUT_S or
-    failing right now."""
+    writable or not a database; the message is one line naming the database, password masked, and the
+    driver's reason, which is also `reason`), or, on the ack path (`claim_event`, `is_disabled`), it is
+    locked by another writer past ACK_BUSY_TIMEOUT_S or failing right now."""
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 def is_url(target: StateTarget) -> bool:
@@ -78,13 +82,12 @@ def redact(target: StateTarget) -> str:
 def create_state_engine(target: StateTarget, *, busy_timeout_s: float = 10) -> sa.Engine:
     """A SQLAlchemy Engine on the state database named by `target`, set up for this project's use.
 
-    SQLite: the file (and its folder) is created; every pooled connection uses WAL, a 10 s busy timeout and
-    foreign keys; a connection whose execution option `write` is true begins its transactions with BEGIN
-    IMMEDIATE (a writer then queues for the lock at its start instead of failing to upgrade a read lock
-    mid-transaction); others run each statement on its own (autocommit). PostgreSQL: psycopg 3, READ
-    COMMITTED, connections checked before reuse.
-    `busy_timeout_s` bounds waiting for another writer's lock (SQLite busy timeout; PostgreSQL lock_timeout,
-    and a connect timeout when it is short).
+    SQLite: the file (and its folder) is created; every pooled connection uses WAL and foreign keys;
+    transactions begin with BEGIN, or BEGIN IMMEDIATE on a connection whose execution option `write` is true
+    (a writer then queues for the lock at its start instead of failing to upgrade a read lock mid-transaction),
+    or not at all with option `single_read` (one SELECT, in SQLite's autocommit mode). PostgreSQL: psycopg 3,
+    READ COMMITTED, connections checked before reuse. `busy_timeout_s` (seconds) bounds waiting for another
+    writer's lock (SQLite busy timeout; PostgreSQL lock_timeout, and a connect timeout when it is short).
     This is the engine other stores that belong in the state database (e.g. Slack installations) should use:
     `StateStore.engine`, or this function given `Settings.state_path`. Raises StateConfigError (see
     `state_url`)."""
@@ -108,9 +111,11 @@ def create_state_engine(target: StateTarget, *, busy_timeout_s: float = 10) -> s
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        if conn.get_execution_options().get("write"):
+        options = conn.get_execution_options()
+        if options.get("write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        # a read runs in SQLite's autocommit mode: each of this store's reads is one SELECT, consistent alone
+        elif not options.get("single_read"):  # a single SELECT needs no transaction: it is consistent alone
+            conn.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -336,30 +341,35 @@ class StateStore:
     Thread-safe: each call takes a pooled connection for one short transaction. The two queries every Slack
     request makes before its ack (`is_disabled`, `claim_event`) use a pool of their own with a short lock
     timeout (ACK_BUSY_TIMEOUT_S): a writer holding the database must not delay acks (they get
-    StateUnavailable instead). Feature areas add their methods
-    here (Slack: feedback/unanswered/seen events/purge; reminders: subscriptions/sent log) so that only this
-    class knows table names. Raises StateConfigError for a bad target, and SQLAlchemy's OperationalError when
-    the database cannot be reached."""
+    StateUnavailable instead). Feature areas add their methods here (Slack: feedback/unanswered/event
+    claims/purge; reminders: subscriptions/sent log) so that only this class knows table names. Raises
+    StateConfigError for a bad target and StateUnavailable when the database cannot be opened; a later failure
+    (the server gone mid-run) is SQLAlchemy's OperationalError, except on the ack path (StateUnavailable).
+    `engine` is the store's SQLAlchemy Engine, for other stores that keep their tables in the same database."""
 
     def __init__(self, target: StateTarget):
         self.target = target
+        url = state_url(target)
+        # the SQLite file (None on PostgreSQL): tests and tools that look at the file itself use it
+        self.path: Path | None = Path(url.database or "") if url.get_backend_name() == "sqlite" else None
         self.engine = create_state_engine(target)
         self._ack_engine = create_state_engine(target, busy_timeout_s=ACK_BUSY_TIMEOUT_S)
         self.dialect = self.engine.dialect.name  # 'sqlite' or 'postgresql'
         self._sqlite_write_lock = threading.Lock()
-        # the ack path's two statements, built once: building and cache-keying a statement per call was half
-        # of each call's time (is_disabled 105 -> 58 us per call on SQLite)
+        # The ack path's two statements, compiled once to this dialect's SQL and run on a pooled DBAPI connection
+        # directly (see `_ack_query`).
         claim_cols = ("event_key", "message_key", "client_msg_key", "status", "owner", "work", "claimed_utc",
                       "lease_utc", "done_utc")
-        self._claim_stmt = (self._insert(_CLAIMS).values({k: sa.bindparam(k) for k in claim_cols})
-                            .on_conflict_do_nothing().returning(sa.literal_column("1")))
-        self._disabled_stmt = sa.select(_WORKSPACES.c.disabled_utc).where(_WORKSPACES.c.team == sa.bindparam("team"))
+        self._claim_sql = self._compile(self._insert(_CLAIMS).values({k: sa.bindparam(k) for k in claim_cols})
+                                        .on_conflict_do_nothing().returning(sa.literal_column("1")))
+        self._disabled_sql = self._compile(sa.select(_WORKSPACES.c.disabled_utc)
+                                           .where(_WORKSPACES.c.team == sa.bindparam("team")))
         try:
             self.migrate()
-        except sa.exc.OperationalError as exc:
-            self.engine.dispose()
-            reason = str(exc.orig or exc).strip().splitlines()[0]
-            raise StateUnavailable(f"Cannot open the state database {redact(target)}: {reason}") from None
+        except sa.exc.DBAPIError as exc:  # unreachable, refused, read-only, not a database: the driver says which
+            self.close()
+            reason = (str(exc.orig or exc).strip().splitlines() or [type(exc.orig).__name__])[0]
+            raise StateUnavailable(f"Cannot open the state database {redact(target)}: {reason}", reason) from None
 
     @contextmanager
     def _tx(self, *, write: bool = False, ack: bool = False) -> Iterator[sa.Connection]:
@@ -375,14 +385,48 @@ class StateStore:
             raise StateUnavailable(f"the state database was busy for over {ACK_BUSY_TIMEOUT_S} s")
         try:
             with (self._ack_engine if ack else self.engine).connect() as c:
-                if write:
-                    c.execution_options(write=True)
+                c.execution_options(write=True) if write else c.execution_options(single_read=True)
                 with c.begin():
                     yield c
         except sa.exc.DBAPIError as exc:
             if not ack:
                 raise
             raise StateUnavailable(str(exc.orig or exc).strip().splitlines()[0]) from exc
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _compile(self, stmt: sa.Executable) -> tuple[str, tuple[str, ...] | None]:
+        """`stmt` as this dialect's SQL text, with the order of its parameters when they are positional."""
+        compiled = stmt.compile(dialect=self.engine.dialect)
+        return str(compiled), tuple(compiled.positiontup or ()) if compiled.positional else None
+
+    def _ack_query(self, compiled: tuple[str, tuple[str, ...] | None], params: dict[str, Any], *,
+                   write: bool) -> tuple | None:
+        """Run one compiled ack-path statement (see `_compile`) in a transaction of its own on the ack pool,
+        through the DBAPI cursor; returns its first row (or None). SQLAlchemy's per-execution work, done while
+        SQLite writers hold this process's write lock and 50 acks compete for the GIL, made acks in a burst of
+        50 wait twice as long (benchmarks/e2e.py). Raises StateUnavailable (busy past ACK_BUSY_TIMEOUT_S or
+        failing)."""
+        sql, order = compiled
+        args: Any = [params[k] for k in order] if order is not None else params
+        lock = self._sqlite_write_lock if write and self.dialect == "sqlite" else None
+        if lock is not None and not lock.acquire(timeout=ACK_BUSY_TIMEOUT_S):
+            raise StateUnavailable(f"the state database was busy for over {ACK_BUSY_TIMEOUT_S} s")
+        try:
+            conn = self._ack_engine.raw_connection()
+            try:
+                cur = conn.cursor()
+                cur.execute(sql, args)  # SQLite: autocommit, one statement; PostgreSQL: committed below
+                row = cur.fetchone()
+                cur.close()
+                conn.commit()
+                return row
+            finally:
+                conn.close()  # back to the pool
+        except self.engine.dialect.loaded_dbapi.Error as exc:
+            raise StateUnavailable(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__) \
+                from exc
         finally:
             if lock is not None:
                 lock.release()
@@ -486,8 +530,7 @@ class StateStore:
         row = {"event_key": event_key, "message_key": message_key, "client_msg_key": client_msg_key,
                "status": "claimed" if work else "done", "owner": owner, "work": work, "claimed_utc": _utc(now),
                "lease_utc": _utc(now + lease), "done_utc": None if work else _utc(now)}
-        with self._tx(write=True, ack=True) as c:
-            won = c.execute(self._claim_stmt, row).first() is not None
+        won = self._ack_query(self._claim_sql, row, write=True) is not None
         return owner if won else None
 
     def event_claim(self, event_key: str) -> EventClaim | None:
@@ -559,8 +602,8 @@ class StateStore:
         """True when workspace `team` has been disabled by `disable_workspace`."""
         if not team:
             return False
-        with self._tx(ack=True) as c:
-            return c.execute(self._disabled_stmt, {"team": team}).scalar() is not None
+        row = self._ack_query(self._disabled_sql, {"team": team}, write=False)
+        return row is not None and row[0] is not None
 
     def disabled_workspaces(self) -> set[str]:
         """Every workspace disabled by `disable_workspace`."""

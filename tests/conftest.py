@@ -44,15 +44,17 @@ def real_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def postgres_server():  # noqa: ANN201 - pgserver.PostgresServer (its import is optional)
     """This session's PostgreSQL server (pgserver), or a skip saying why it cannot start here."""
-    pgdata = Path(tempfile.mkdtemp(prefix="strikebot-pg-"))
+    pgdata = None
     try:
+        pgdata = Path(tempfile.mkdtemp(prefix="strikebot-pg-"))
         with warnings.catch_warnings():  # platformdirs warns that XDG_RUNTIME_DIR is unset (pgserver's lock file)
             warnings.simplefilter("ignore")
             import pgserver
 
             server = pgserver.get_server(pgdata, cleanup_mode="delete")
     except Exception as exc:  # noqa: BLE001 - whatever stops the server starting (or importing) is the reason
-        shutil.rmtree(pgdata, ignore_errors=True)
+        if pgdata is not None:
+            shutil.rmtree(pgdata, ignore_errors=True)
         pytest.skip(f"PostgreSQL could not start here: {type(exc).__name__}: {exc}")
     yield server
     server.cleanup()

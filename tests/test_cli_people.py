@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from PIL import Image
 
@@ -81,9 +82,11 @@ def test_kb_build_out_in_an_unwritable_place(tmp_path: Path, real_kb_path: Path)
 @pytest.mark.parametrize("command", [("reminders", "list"), ("kb", "gaps")])
 def test_a_read_only_state_database(tmp_path: Path, real_kb_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     command: tuple[str, str]) -> None:
-    # tests run as root, which chmod cannot stop: the refusal SQLite gives a read-only file is injected instead
+    # tests run as root, which chmod cannot stop: the refusal SQLite gives a read-only file is injected instead,
+    # as SQLAlchemy hands it on (the driver's error wrapped)
     def refuse(self: StateStore) -> int:
-        raise sqlite3.OperationalError("attempt to write a readonly database")
+        raise sa.exc.OperationalError("PRAGMA user_version", None,
+                                      sqlite3.OperationalError("attempt to write a readonly database"))
 
     monkeypatch.setattr(StateStore, "migrate", refuse)
     line = one_clean_line(run(_env(tmp_path, real_kb_path), *command), 2)

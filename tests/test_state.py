@@ -414,3 +414,14 @@ def test_an_unreachable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert out.exit_code == 1
     assert out.output.startswith("Cannot open the state database postgresql+psycopg://bot:***@127.0.0.1:1/strike: ")
     assert len(out.output.strip().splitlines()) == 1 and "s3cret" not in out.output and "Traceback" not in out.output
+
+
+def test_the_engine_other_stores_share_runs_real_transactions(store: StateStore) -> None:
+    # e.g. slack-sdk's SQLAlchemy installation store, given StateStore.engine: its writes commit or roll back whole
+    with pytest.raises(RuntimeError), store.engine.begin() as c:
+        c.execute(sa.text("INSERT INTO workspaces (team, reason) VALUES ('T9', 'a')"))
+        c.execute(sa.text("INSERT INTO workspaces (team, reason) VALUES ('T8', 'b')"))
+        raise RuntimeError("half-way")
+    with store.engine.connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM workspaces")).scalar_one() == 0
+    assert "event_claims" in sa.inspect(create_state_engine(store.target)).get_table_names()  # same DB, by target

@@ -7,8 +7,8 @@ Wires the listeners (bot/slack/listeners/*), one global middleware that claims e
 Slack's retries and the same message under another event id) and drops traffic from disabled workspaces, and
 the single error handler. Every listener is registered with `off_ack_path`: Bolt runs with
 `process_before_response=True`, so the ack is made in the request thread before any work, and the work runs in
-a listener pool sized for many slow replies (LISTENER_POOL); a failing listener can no longer turn an ack into
-a 404. The factory does no network I/O: token verification is left to `strikebot serve` (`verify_token`).
+our listener pool sized for many slow replies (LISTENER_POOL); a busy pool or a failing listener can no longer
+turn an ack into a 404. The factory does no network I/O: token verification is left to `strikebot serve` (`verify_token`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -50,9 +52,44 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# How many answers are computed at once, per process. Answering is pure Python CPU work: with 50 of them running
+# in 50 threads, every ack thread waited behind all of them for the GIL (about 5 ms a turn each), so a burst's
+# acks took 100-300 ms. Two at a time keep both cores' worth of answering going and acks near the front.
+ANSWER_SLOTS = threading.BoundedSemaphore(2)
+
+
 def _default_answer(question: str, kb: KnowledgeBase, now: datetime) -> Answer:
     # looked up at call time so the engine (and a patched one in tests) is always the current one
-    return answering.answer(question, kb, now=now)
+    with ANSWER_SLOTS:
+        return answering.answer(question, kb, now=now)
+
+
+class AckGate:
+    """Acks first: the HTTP front end counts the requests it is acking (`acking()`), and background work
+    waits (`yield_to_acks`) while any are, for at most `max_wait_s`. Answering is pure-Python CPU work; run
+    beside a burst of acks it took the GIL from them on every turn (each sqlite call on the ack path gives
+    the GIL up and queues for it again), so a burst of 50 acks took 80-160 ms instead of a few."""
+
+    def __init__(self) -> None:
+        self._active = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def acking(self) -> Iterator[None]:
+        """Around one request's ack."""
+        with self._lock:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active -= 1
+
+    def yield_to_acks(self, max_wait_s: float = 0.15) -> None:
+        """Wait while acks are in progress (polling every 2 ms), at most `max_wait_s` seconds."""
+        end = time.monotonic() + max_wait_s
+        while self._active and time.monotonic() < end:
+            time.sleep(0.002)
 
 
 @dataclass
@@ -76,6 +113,9 @@ class Deps:
     # `client_for(team)`: a client with workspace `team`'s token, None when it is not installed (work done
     # outside a request: resumed replies; set by create_app)
     client_for: Callable[[str], WebClient | None] | None = None
+    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        max_workers=LISTENER_POOL, thread_name_prefix="strikebot-work"))
+    gate: AckGate = field(default_factory=AckGate)
     _memory: OrderedDict = field(default_factory=OrderedDict)  # keys claimed while the database was away
     _memory_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -138,7 +178,6 @@ def create_app(settings: Settings, kb: KnowledgeBase, state: StateStore, *, clie
         request_verification_enabled=bool(settings.slack_signing_secret),
         # the ack runs in the request thread (see off_ack_path); work goes to the listener pool
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_POOL, thread_name_prefix="strikebot-work"),
         logger=logging.getLogger("bot.slack.bolt"),
     )
     if settings.oauth:
@@ -195,28 +234,37 @@ def _ack_now(ack: Ack) -> None:
 
 
 def off_ack_path(register: Callable, deps: Deps) -> Callable[[F], F]:
-    """Decorator for listeners: `@off_ack_path(app.command("/x"), deps)` acks at once in the request thread
-    and runs the decorated function in the listener pool (a Bolt lazy listener), any exception going to the
-    one error handler (Bolt's own lazy runner would only log it). The function may take any of Bolt's usual
-    arguments: body, event, command, action, context, client, respond, logger."""
+    """Decorator for listeners: `@off_ack_path(app.command("/x"), deps)` acks at once in the request thread and
+    hands the decorated function to the listener pool (`deps.pool`), any exception going to the one error
+    handler. (Over HTTP the front end acks before Bolt runs, already in a pool thread: the function runs there.) The function may take any of Bolt's usual arguments: body, event, command, action, context,
+    client, respond, logger. (Not Bolt's lazy listeners: they deep-copy the request twice per request, half of
+    an ack's CPU time, and only log a lazy function's exception.)"""
 
     def decorate(fn: F) -> F:
         from slack_bolt.util.utils import get_arg_names_of_callable
 
         wanted = get_arg_names_of_callable(fn)
 
-        def run(body: dict, event: dict, command: dict, action: dict, context: BoltContext, client: WebClient,
-                respond, logger: logging.Logger) -> None:  # noqa: ANN001 - Bolt's Respond
-            given = {"body": body, "event": event, "command": command, "action": action, "context": context,
-                     "client": client, "respond": respond, "logger": logger}
+        def work(given: dict) -> None:
             try:
                 fn(**{k: given[k] for k in wanted})
             except Exception as error:  # noqa: BLE001 - handed to the one error handler, as Bolt would
                 assert deps.on_error is not None
-                deps.on_error(error, body, logger, respond, client, context)
+                deps.on_error(error, given["body"], given["logger"], given["respond"], given["client"],
+                              given["context"])
 
-        run.__name__ = run.__qualname__ = f"work_{fn.__name__}"  # Bolt names lazy functions by name
-        register(ack=_ack_now, lazy=[run])
+        def ack_and_hand_over(ack: Ack, body: dict, event: dict, command: dict, action: dict,
+                              context: BoltContext, client: WebClient, respond, logger: logging.Logger) -> None:  # noqa: ANN001
+            ack()
+            given = {"body": body, "event": event, "command": command, "action": action, "context": context,
+                     "client": client, "respond": respond, "logger": logger}
+            if context.get("admitted"):  # the HTTP front end acked already; this is a listener-pool thread
+                work(given)
+            else:
+                deps.pool.submit(work, given)
+
+        ack_and_hand_over.__name__ = ack_and_hand_over.__qualname__ = f"ack_{fn.__name__}"
+        register(ack_and_hand_over)
         return fn
 
     return decorate
@@ -239,10 +287,11 @@ def message_keys(body: dict) -> tuple[str | None, str | None]:
             f"{team}:{event['client_msg_id']}" if event.get("client_msg_id") else None)
 
 
-def answerable(event: dict) -> bool:
+def answerable(event: dict, bot_user_id: str | None = None) -> bool:
     """True for an event the bot answers with a reply: a person's mention, or a person's direct message —
-    plain, or with a file and some text (`file_share`). Edits, deletions, joins and bots' messages are not."""
-    if event.get("bot_id") or not event.get("user"):
+    plain, or with a file and some text (`file_share`). Edits, deletions, joins, bots' messages and the bot's
+    own (user `bot_user_id`) are not."""
+    if event.get("bot_id") or not event.get("user") or (bot_user_id and event.get("user") == bot_user_id):
         return False
     subtype = event.get("subtype")
     if subtype not in (None, "file_share") or (subtype and not (event.get("text") or "").strip()):
@@ -263,47 +312,57 @@ class Claim:
     durable: bool = True
 
 
-def _guard(deps: Deps) -> Callable:
-    """Global middleware, before the ack: drop traffic from disabled workspaces, and claim each event — with
-    the work it stands for when it is a question to answer — so that repeats (Slack's retries, the same
-    message under another event id) are dropped, and a claim whose process dies is resumed (bot.slack.delivery).
-    Dropped deliveries get a 200 so Slack stops retrying. The two queries use the store's ack-path connection
-    with a short busy timeout; when the database is locked or failing, the event is de-duplicated in memory
-    instead and answered anyway: an ack never waits for the database."""
+def admit(deps: Deps, body: dict, *, team: str | None, bot_user_id: str | None,
+          retry: object = None) -> tuple[bool, Claim | None]:
+    """Before the ack: drop traffic from disabled workspaces, and claim an event — with the work it stands for
+    when it is a question to answer — so that repeats (Slack's retries, the same message under another event
+    id) are dropped and a claim whose process dies is resumed (bot.slack.delivery). Returns (go on?, claim):
+    (False, None) for a delivery to drop (it still gets a 200, so Slack stops retrying); the claim is None for
+    what is not an event. The two queries use the store's ack-path connection with a short busy timeout; when
+    the database is locked or failing, the event is de-duplicated in memory instead and answered anyway: an
+    ack never waits for the database."""
+    event = body.get("event") or {}
+    try:
+        disabled = deps.state.is_disabled(team)
+    except StateUnavailable as exc:
+        log.warning("state database unavailable on the ack path (%s); carrying on", exc)
+        disabled = False
+    if disabled and event.get("type") not in ("tokens_revoked", "app_uninstalled"):
+        log.info("ignoring a request from disabled workspace %s", team)
+        return False, None
+    key = event_key(body)
+    if not key:
+        return True, None
+    question = answerable(event, bot_user_id)
+    mkey, ckey = message_keys(body) if question else (None, None)
+    work = json.dumps({"event": event, "team": team, "bot_user_id": bot_user_id},
+                      ensure_ascii=False) if question else ""
+    durable = True
+    try:
+        owner = deps.state.claim_event(key, deps.wall(), message_key=mkey, client_msg_key=ckey,
+                                       work=work, lease=deps.lease if question else timedelta(0))
+    except StateUnavailable as exc:
+        log.warning("could not claim event %s in the state database (%s): de-duplicating in memory", key, exc)
+        durable = False
+        owner = "memory" if deps.remember([k for k in (key, mkey, ckey) if k]) else None
+    if owner is None:
+        log.info("duplicate delivery of event %s ignored (retry %s)", key, retry or body.get("retry_attempt"))
+        return False, None
+    return True, Claim(key, owner, 1, durable)
 
-    def guard(body: dict, context: BoltContext, next: Callable[[], None],
-              logger: logging.Logger) -> BoltResponse | None:
-        event = body.get("event") or {}
-        event_type = event.get("type")
-        team = context.get("team_id") or body.get("team_id")
-        try:
-            disabled = deps.state.is_disabled(team)
-        except StateUnavailable as exc:
-            logger.warning("state database unavailable on the ack path (%s); carrying on", exc)
-            disabled = False
-        if disabled and event_type not in ("tokens_revoked", "app_uninstalled"):
-            logger.info("ignoring a request from disabled workspace %s", team)
-            return BoltResponse(status=200, body="")
-        key = event_key(body)
-        if key:
-            question = answerable(event)
-            mkey, ckey = message_keys(body) if question else (None, None)
-            work = json.dumps({"event": event, "team": team, "bot_user_id": context.bot_user_id},
-                              ensure_ascii=False) if question else ""
-            durable = True
-            try:
-                owner = deps.state.claim_event(key, deps.wall(), message_key=mkey, client_msg_key=ckey,
-                                               work=work, lease=deps.lease if question else timedelta(0))
-            except StateUnavailable as exc:
-                logger.warning("could not claim event %s in the state database (%s): de-duplicating in memory",
-                               key, exc)
-                durable = False
-                owner = "memory" if deps.remember([k for k in (key, mkey, ckey) if k]) else None
-            if owner is None:
-                logger.info("duplicate delivery of event %s ignored (retry %s)", key,
-                            context.get("retry_num") or body.get("retry_attempt"))
+
+def _guard(deps: Deps) -> Callable:
+    """Global middleware: `admit` each request, unless the HTTP front end did before its ack (it passes
+    `admitted` in the context, with any claim). Dropped deliveries get a 200."""
+
+    def guard(body: dict, context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
+        if not context.get("admitted"):
+            go, claim = admit(deps, body, team=context.get("team_id") or body.get("team_id"),
+                              bot_user_id=context.bot_user_id, retry=context.get("retry_num"))
+            if not go:
                 return BoltResponse(status=200, body="")
-            context["claim"] = Claim(key, owner, 1, durable)
+            if claim is not None:
+                context["claim"] = claim
         next()
         return None
 

@@ -226,6 +226,8 @@ def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | No
     from bot.slack.app import create_app, start_claim_resumer
     from bot.slack.server import SlackHTTPServer, start_retention_sweeper
 
+    # hand the GIL round every 1 ms, not 5: an ack thread waiting behind answer work gets its turn sooner
+    sys.setswitchinterval(0.001)
     kb = open_kb(settings)
     state = open_state(settings)
     app = create_app(settings, kb, state)

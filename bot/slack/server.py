@@ -7,10 +7,16 @@ closes a connection that sent nothing for `channel_timeout` seconds (the deadlin
 caps header and body sizes. Pure Python, no build step, maintained by the Pylons project.
 
 The layer (`SlackWSGI`), before anything parses a body:
-- GET /healthz -> 200 {"status": "ok", "newest_as_of": …} (503 when the knowledge base file is missing);
+- GET /healthz -> 200 {"status": "ok", "newest_as_of": …, "curated_through": …} (503 when the knowledge base
+  file is missing);
 - POST /slack/events -> the signature is checked on the raw bytes with slack-sdk's SignatureVerifier: no or
   a non-numeric timestamp, no, a wrong or a stale signature -> 401; a signed body that is not UTF-8 or not
-  well-formed JSON / form data -> 400; too large -> 413. Only then Bolt sees it (and checks again);
+  well-formed JSON / form data -> 400; too large -> 413. Only then Bolt sees it (and checks again). Events,
+  slash commands and button clicks — whose ack is always an empty 200 — are acked here at once, after the
+  event is admitted (`bot.slack.app.admit`: de-duplicated and claimed with its work), and the listener pool
+  does the rest: a question is answered straight from its claim (`reply_to_event`, as the claim resumer does),
+  anything else is handed to Bolt; Bolt's own dispatch cost most of an ack's CPU time, and 50 at once queued behind one
+  another for the GIL. Everything else (url_verification, ssl_check) gets Bolt's answer;
 - GET /slack/install and /slack/oauth_redirect -> Bolt, unsigned (its OAuth flow, when one is configured);
 - anything else -> 404.
 
@@ -31,13 +37,15 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from urllib.parse import parse_qs
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from waitress.server import create_server
 
 from bot.knowledge import KnowledgeBase, KnowledgeBaseMissing
 from bot.periodic import start_periodic
+from bot.slack.app import Claim, admit, answerable, deps_of
+from bot.slack.delivery import reply_to_event
 from bot.state import StateStore
 
 log = logging.getLogger(__name__)
@@ -68,7 +76,9 @@ class SlackWSGI:
     `app` the Bolt app, `kb` the knowledge base (for /healthz), `signing_secret` Slack's signing secret."""
 
     def __init__(self, app: App, kb: KnowledgeBase, signing_secret: str):
+        self.app = app
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+        self.deps = deps_of(app)
         self.kb = kb
         self.verifier = SignatureVerifier(signing_secret)
 
@@ -89,14 +99,66 @@ class SlackWSGI:
         if length > MAX_BODY:
             return self._plain(start_response, 413, "Payload Too Large")
         raw: bytes = environ["wsgi.input"].read(length) if length else b""
-        problem = self._check(raw, environ)
-        if problem:
-            return self._plain(start_response, *problem)
+        with self.deps.gate.acking():
+            problem = self._check(raw, environ)
+            if isinstance(problem, tuple):
+                return self._plain(start_response, *problem)
+            if problem is not None and self._ack_now(problem, raw, environ):
+                return self._plain(start_response, 200, "")
         environ["wsgi.input"] = io.BytesIO(raw)
         return self.bolt(environ, start_response)
 
-    def _check(self, raw: bytes, environ: dict) -> tuple[int, str] | None:
-        """(status, reason) for a request Bolt must not see, else None."""
+    def _answer(self, body: dict, claim: Claim, bot_user_id: str | None) -> None:
+        """Answer an admitted question event under its claim, in the listener pool, once no ack is waiting,
+        with its workspace's client (`deps.client_for`: in OAuth mode the installed token; a workspace with no
+        installation gets nothing and its claim is closed); an exception goes to the one error handler."""
+        self.deps.gate.yield_to_acks()
+        team = str(body.get("team_id") or "")
+        client = self.deps.client_for(team) if self.deps.client_for is not None else self.app.client
+        if client is None:
+            log.warning("event %s from workspace %s, which has not installed the app: not answered", claim.key, team)
+            self.deps.state.finish_event(claim.key, claim.owner, self.deps.wall(), status="failed",
+                                         detail="not installed")
+            return
+        try:
+            reply_to_event(self.deps, client, body["event"], bot_user_id=bot_user_id, claim=claim, team=team)
+        except Exception as error:  # noqa: BLE001 - handed to the one error handler, as Bolt would
+            assert self.deps.on_error is not None
+            self.deps.on_error(error, body, log, None, client, {"claim": claim})
+
+    def _later(self, request: BoltRequest) -> None:
+        """Bolt's handling of an acked request, in the listener pool, once no ack is waiting."""
+        self.deps.gate.yield_to_acks()
+        self.app.dispatch(request)
+
+    def _ack_now(self, body: dict, raw: bytes, environ: dict) -> bool:
+        """Admit an event, a slash command or a button click and hand it to Bolt in the listener pool; True
+        when it is acked here (an empty 200), False for what Bolt must answer itself."""
+        kind = body.get("type") or ("command" if body.get("command") else "")
+        if kind not in ("event_callback", "block_actions", "command"):
+            return False
+        auth = (body.get("authorizations") or [{}])[0]
+        team = body.get("team_id") or (body.get("team") or {}).get("id")
+        go, claim = admit(self.deps, body, team=team, bot_user_id=auth.get("user_id") if auth.get("is_bot") else None,
+                          retry=environ.get("HTTP_X_SLACK_RETRY_NUM"))
+        if not go:
+            return True
+        bot_user_id = auth.get("user_id") if auth.get("is_bot") else None
+        if go and claim is not None and answerable(body.get("event") or {}, bot_user_id):
+            # a question: answered straight from its claim, as the resumer would (Bolt's dispatch adds nothing)
+            self.deps.pool.submit(self._answer, body, claim, bot_user_id)
+        elif go:
+            headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+            headers["content-type"] = environ.get("CONTENT_TYPE") or ""
+            context = {"admitted": True, **({"claim": claim} if claim else {})}
+            request = BoltRequest(body=raw.decode("utf-8"), query=environ.get("QUERY_STRING") or "",
+                                  headers=headers, context=context)
+            self.deps.pool.submit(self._later, request)
+        return True
+
+    def _check(self, raw: bytes, environ: dict) -> tuple[int, str] | dict | None:
+        """(status, reason) for a request Bolt must not see; else the parsed body (a dict; None if not one of
+        JSON or form data with a payload or command)."""
         timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or ""
         signature = environ.get("HTTP_X_SLACK_SIGNATURE") or ""
         if not timestamp.isdigit() or not signature.startswith("v0="):
@@ -110,15 +172,15 @@ class SlackWSGI:
         ctype = (environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
         try:
             if ctype == "application/json":
-                if not isinstance(json.loads(text), dict):
-                    return 400, "Bad Request"
-            else:
-                payload = parse_qs(text, strict_parsing=bool(text)).get("payload")
-                if payload and not isinstance(json.loads(payload[0]), dict):
-                    return 400, "Bad Request"
+                body = json.loads(text)
+                return body if isinstance(body, dict) else (400, "Bad Request")
+            form = {k: v[0] for k, v in parse_qs(text, strict_parsing=bool(text)).items()}
+            if "payload" in form:
+                body = json.loads(form["payload"])
+                return body if isinstance(body, dict) else (400, "Bad Request")
+            return form
         except ValueError:
             return 400, "Bad Request"
-        return None
 
     def _health(self, start_response: Callable) -> Iterable[bytes]:
         try:
@@ -179,10 +241,10 @@ class SlackHTTPServer:
         """Stop serving and close the socket and every connection."""
         from waitress import wasyncore
 
-        self.server.task_dispatcher.shutdown(timeout=1)
         wasyncore.close_all(self.server._map)
+        self.server.task_dispatcher.shutdown(timeout=0.05)
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=2)
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -3,10 +3,10 @@
 `/api/<method>` answers like Slack's Web API; `/response/<id>` stands in for slash-command and button
 `response_url`s; `/upload/<file id>` is the upload URL that `files.getUploadURLExternal` hands out (slack-sdk's
 `files_upload_v2`: get the URL, POST the bytes there, then `files.completeUploadExternal`). Tests script replies
-per method with `fake.script(method, Reply(...), ...)`. Messages posted
-(chat.postMessage answered ok, or scripted with `created=True`) are kept with their metadata and returned by
-conversations.history / conversations.replies. `fake.hold(method)` makes the next call of `method` wait until
-the test releases it (e.g. to kill the bot while its post is in flight).
+per method with `fake.script(method, Reply(...), ...)`. Messages posted (chat.postMessage answered ok, or
+scripted with `created=True`) are kept with their metadata and returned by conversations.history /
+conversations.replies. `fake.hold(method)` makes the next call of `method` wait until the test releases it
+(e.g. to kill the bot while its post is in flight).
 OAuth: `fake.add_workspace(team, token)` returns a code that `oauth.v2.access` exchanges for that workspace's
 bot token; `auth.test` then answers for the workspace whose token it is given. Every call records the
 Authorization header it came with (`call.auth`), so tests can check which workspace's token was used.

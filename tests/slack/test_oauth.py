@@ -128,11 +128,15 @@ def test_install_then_a_mention_is_answered_with_the_installed_token(obot: OAuth
 
 def test_auth_test_runs_once_per_token_not_on_every_event(obot: OAuthBot) -> None:
     obot.install("T0ONE", "xoxb-one-installed")
-    for i in range(3):
+    for i in range(3):  # questions are answered straight from their claim with the stored token: no auth.test
         obot.mention(f"latest totals? {i}", channel="C0ONE", team="T0ONE")
-    obot.fake.wait_for("chat.postMessage", 3)
-    checks = [c for c in obot.fake.of("auth.test") if c.token == "xoxb-one-installed"]
-    assert len(checks) == 2  # one by the install (Bolt reads the bot id), one by the first event; then cached
+    assert [c.auth for c in obot.fake.wait_for("chat.postMessage", 3)] == ["Bearer xoxb-one-installed"] * 3
+    checks = lambda: [c for c in obot.fake.of("auth.test") if c.token == "xoxb-one-installed"]  # noqa: E731
+    assert len(checks()) == 1  # the install's (Bolt reads the bot id)
+    for i in range(3):  # slash commands go through Bolt's authorize: auth.test once, then its cache
+        obot.command("/strikebot", "help", team="T0ONE", response=f"r{i}")
+        obot.fake.wait_for("response_url", i + 1)  # one at a time: a cold cache hit at once checks each
+    assert len(checks()) == 2
 
 
 def test_two_workspaces_are_answered_with_their_own_tokens(obot: OAuthBot) -> None:

@@ -1,4 +1,5 @@
-"""Buttons on the bot's replies; button values are JSON written by bot.slack.blocks.
+"""Buttons on the bot's replies. Every handler runs off the ack path (`off_ack_path`: acked at once, the work
+in the listener pool); button values are JSON written by bot.slack.blocks.
 
 - "Did you mean…" suggestions answer in a NEW private reply to the person who clicked (never rewriting a
   message others see).
@@ -9,8 +10,6 @@
   thanks to `chat:write.public`); where the bot cannot post (a private channel or DM it is not in) through the
   interaction's response_url with `response_type: in_channel` while that is valid; otherwise it tells the person
   privately how to invite the bot.
-
-Every handler runs off the ack path (`off_ack_path`: acked at once, the work in the listener pool).
 """
 
 from __future__ import annotations

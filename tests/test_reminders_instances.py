@@ -1,0 +1,55 @@
+"""`reminders send-due` run by several processes on one state database at once (each instance's scheduler, or a
+cron job on two machines): every reminder is posted exactly once. On both engines; the PostgreSQL run skips,
+with the reason, where no server can start here."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_reminders_delivery import CHANNEL, World
+
+try:
+    from tests.reminders_fake_slack import FakeSlack
+except ImportError:  # tests/ is not a package: pytest puts it on sys.path
+    from reminders_fake_slack import FakeSlack
+
+CHANNELS = [CHANNEL] + [f"C0REMIND{n:02d}" for n in range(2, 9)]  # 8 channels x 2 ballots = 16 reminders due
+
+
+@pytest.fixture
+def fake():  # noqa: ANN201
+    f = FakeSlack.start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture
+def world(tmp_path: Path, fake: FakeSlack, state_target: Path | str) -> World:
+    return World(tmp_path, fake, state_target)
+
+
+def test_two_send_due_processes_on_one_database_post_each_reminder_once(world: World) -> None:
+    for channel in CHANNELS:
+        world.subscribe(channel)
+    env = {**os.environ, **world.env}
+    cmd = [sys.executable, "-m", "bot.cli", "reminders", "send-due", "--now", "2023-04-21T09:00:00+01:00"]
+    procs = [subprocess.Popen(cmd, env=env, cwd=world.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=90) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    posted = sorted((channel, post["text"].splitlines()[1]) for channel in CHANNELS
+                    for post in world.fake.posts(channel))
+    assert len(posted) == 16 and len(set(posted)) == 16  # each (channel, ballot) once
+    sent = [int(re.search(r"sent (\d+)", out).group(1)) for out, _ in outs]
+    assert sum(sent) == 16, outs  # between them the two processes sent each once; neither sent one twice
+    log = world.state.reminder_log()
+    sent_rows = [r for r in log if r.status == "sent"]
+    assert len(sent_rows) == 16 and len({(r.ballot_id, r.subscription_id) for r in sent_rows}) == 16
+    assert all(r.message_ts for r in sent_rows)
+    assert "claimed" not in {r.status for r in log}  # no claim left open (the other rows: closed ballots, missed)
