@@ -656,32 +656,6 @@ def outside_years(kb: KnowledgeBase, first: int, last: int) -> str:
     return f"My knowledge base covers {first} to {last}; I have nothing for that year. {COVERAGE}."
 
 
-# Work bound for the suggestion search: the question's rarest words, up to this many matching documents in all.
-# At the curated KB's size every useful word fits; at 100,000 facts it keeps a decline to a millisecond or two.
-SUGGEST_POSTINGS = 1500
-
-
-def suggestions(kb: KnowledgeBase, u, now: datetime) -> list[str]:  # noqa: ANN001
-    """Up to 3 questions the knowledge base can answer, nearest to the question first (FTS5 then rapidfuzz)."""
-    from bot.matching import normalised, similarity
-
-    hits = kb.search([u.norm], limit=30, max_postings=SUGGEST_POSTINGS) if u.norm else []
-    public = {(k, f.id) for k in {k for k, _i, _r in hits}
-              for f in kb.get_many(k, [i for kk, i, _r in hits if kk == k]) if k == "faq" or any_published_by(f, now)}
-    rows = kb.doc_rows([(k, i) for k, i, _r in hits if (k, i) in public])  # nothing not yet public at `now`
-    phrasings = [p for r in rows for p in r["phrasings"].split("|")[:1] if p.strip()]
-    ranked = sorted(dict.fromkeys(phrasings), key=lambda p: -similarity(u.norm, normalised(p)))
-    out = ranked[:3]
-    defaults = ["What is the latest total of rescheduled appointments?", "When is the next strike?",
-                "Will my hospital appointment go ahead during a strike?"]
-    for d in defaults:
-        if len(out) >= 3:
-            break
-        if d not in out:
-            out.append(d)
-    return out[:3]
-
-
 __all__ = ["month_year"]
 
 
@@ -720,7 +694,7 @@ def figure_headline(kb: KnowledgeBase, f: Figure) -> tuple[str, str]:
         org = kb.organisations().get(f.claimed_by)
         claim = f" (the {org_label(org, f.claimed_by)}'s own claim)"
     text = f"{value} {metric}{scope}, {f.area}{ctx}{claim} (as of {fmt_partial(f.as_of, weekday=False)})."
-    if f.cumulative:
+    if f.cumulative and f.metric == "appointments_rescheduled":
         text = "Running total: " + text
     return text[:1].upper() + text[1:], value
 

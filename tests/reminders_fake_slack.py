@@ -53,6 +53,16 @@ class FakeSlack:
     history: dict[str, list[dict]] = field(default_factory=dict)
     team_id: str = "T0FAKE"  # auth.test's answer  # channel -> messages posted, oldest first
 
+    def hold(self, method: str, *, created: bool) -> tuple[threading.Event, threading.Event]:
+        """Hold the next call of `method` (posted or not, per `created`) until the second event returned is set;
+        the first is set when the call arrives. The held call is then dropped unanswered."""
+        arrived, release = threading.Event(), threading.Event()
+        with self.lock:
+            self.scripts.setdefault(method, []).append(
+                {"error": None, "status": 200, "retry_after": None, "drop": True, "created": created,
+                 "hold": (arrived, release)})
+        return arrived, release
+
     def script(self, method: str, *, error: str | None = None, status: int = 200, retry_after: int | None = None,
                drop: bool = False, times: int = 1, created: bool = False) -> None:
         """Answer the next `times` calls of `method` with an error / HTTP status / Retry-After / no answer;
@@ -81,6 +91,10 @@ class FakeSlack:
                 msgs = [m for m in self.history.get(body.get("channel"), [])
                         if float(m["ts"]) >= float(body.get("oldest") or 0)]
                 return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}, 200, {}
+        if step and step.get("hold"):
+            arrived, release = step["hold"]
+            arrived.set()
+            release.wait(30)
         if step and step["drop"]:
             return None, 0, {}
         if step and step["status"] != 200:

@@ -235,6 +235,31 @@ def test_uninstalled_workspace_gets_nothing_even_for_a_command_line_subscription
     assert len(world.send("2023-04-21T09:00:00+01:00").sent) == 2
 
 
+@pytest.mark.parametrize("posted", [False, True], ids=["post_lost", "post_made"])
+def test_send_due_killed_mid_post_loses_nothing_and_doubles_nothing(world: World, posted: bool) -> None:
+    import signal
+
+    world.subscribe(names=("unite",))
+    arrived, release = world.fake.hold("chat.postMessage", created=posted)
+    env = {**os.environ, **world.env}
+    cmd = [sys.executable, "-m", "bot.cli", "reminders", "send-due", "--now", "2023-04-21T09:00:00+01:00"]
+    proc = subprocess.Popen(cmd, env=env, cwd=world.tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert arrived.wait(30)  # claimed, and its post is in flight…
+        proc.send_signal(signal.SIGKILL)  # …when the process dies
+        proc.wait(10)
+    finally:
+        release.set()
+    assert [r.status for r in world.state.reminder_log()] == ["claimed"]
+    assert world.send("2023-04-21T09:02:00+01:00").sent == []  # the claim's lease is still live
+    report = world.send("2023-04-21T09:06:00+01:00")  # lease over: settled by its metadata, then sent if lost
+    assert len(report.sent) == 1
+    assert world.send("2023-04-22T09:00:00+01:00").sent == []
+    assert len(world.fake.history[CHANNEL]) == 1  # in the channel exactly once
+    assert len(world.fake.posts(CHANNEL)) == (1 if posted else 2)
+    assert [r.status for r in world.state.reminder_log()] == ["sent"]
+
+
 # ---- downtime ------------------------------------------------------------------------------------------------
 
 

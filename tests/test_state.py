@@ -425,3 +425,20 @@ def test_the_engine_other_stores_share_runs_real_transactions(store: StateStore)
     with store.engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM workspaces")).scalar_one() == 0
     assert "event_claims" in sa.inspect(create_state_engine(store.target)).get_table_names()  # same DB, by target
+
+
+@pytest.mark.parametrize("make, expect", [
+    (lambda p: p.write_bytes(b"this is not SQLite at all, just some bytes" * 100),
+     "state.sqlite (STRIKEBOT_STATE) is not a strikebot state database (file is not a database)"),
+    (lambda p: p.mkdir(), "state.sqlite (STRIKEBOT_STATE) cannot be opened for writing (unable to open database"),
+])
+def test_a_state_path_that_is_no_state_database_is_one_line_and_exit_2(tmp_path: Path, make, expect) -> None:  # noqa: ANN001
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    make(tmp_path / "state.sqlite")
+    env = {"STRIKEBOT_STATE": str(tmp_path / "state.sqlite"), "STRIKEBOT_KB": str(tmp_path / "kb")}
+    out = CliRunner().invoke(main, ["reminders", "list"], env=env)
+    assert out.exit_code == 2, out.output
+    assert expect in out.output and len(out.output.strip().splitlines()) == 1 and "Traceback" not in out.output

@@ -15,6 +15,7 @@ from bot.answering.result import Result
 from bot.answering.selection import carries
 from bot.answering.statements import handle_statements
 from bot.answering.strikes import handle_cover, handle_strikes
+from bot.answering.suggestions import suggestions
 from bot.answering.totals import handle_cumulative
 from bot.answering.understanding import Understanding, clauses, understand
 from bot.answering.vocabulary import ANSWER_TYPES
@@ -54,19 +55,19 @@ def answer(question: str, kb: KnowledgeBase, *, now: datetime) -> Answer:
         return _answer(question, kb, now)
 
 
-def _answer(question: str, kb: KnowledgeBase, now: datetime, *, whole: bool = True) -> Answer:
+def _answer(question: str, kb: KnowledgeBase, now: datetime, *, whole: bool = True, suggest: bool = True) -> Answer:
     u = understand(question or "", kb, now)
     declined = _out_of_scope(u, kb, now)  # the whole question first: 'why have GPs voted … and when?' is GPs'
     if declined:
-        return _no_answer(kb, u, declined, now)
+        return _no_answer(kb, u, declined, now, suggest=suggest)
     parts = clauses(kb, u) if whole else []
     if parts:
-        return _parts(kb, u, [_answer(p, kb, now, whole=False) for p in parts], parts, now)
+        return _parts(kb, u, [_answer(p, kb, now, whole=False, suggest=False) for p in parts], parts, now)
     result = _compound(kb, u, now) or _best(kb, u, now)
     if result is None or result.score < MIN_SCORE or result.score - result.runner_up < MIN_MARGIN:
-        return _no_answer(kb, u, C.not_confident(kb), now)
+        return _no_answer(kb, u, C.not_confident(kb), now, suggest=suggest)
     if not result.facts:
-        return _no_answer(kb, u, result.text, now)  # e.g. "no strike after …" with none before: nothing to cite
+        return _no_answer(kb, u, result.text, now, suggest=suggest)  # e.g. "no strike after …" with none before: nothing to cite
     stale = result.note + C.currency_note(kb, u, now)  # the caveat: one line, only for questions that depend on now
     facts = result.facts
     primary = facts[0] if facts else None
@@ -243,7 +244,14 @@ def coverage_start(kb: KnowledgeBase) -> datetime | None:
     return kb.cached("coverage_start", load)
 
 
-def _no_answer(kb: KnowledgeBase, u: Understanding, text: str, now: datetime) -> Answer:
+def _no_answer(kb: KnowledgeBase, u: Understanding, text: str, now: datetime, *, suggest: bool = True) -> Answer:
+    """A decline: `text` says why; with `suggest`, up to 3 questions the bot does answer (each checked by asking
+    it, without suggestions of its own)."""
+
+    def ask(q: str) -> Answer:
+        return _answer(q, kb, now, suggest=False)
+
     return Answer(status="no_answer", text=text, confidence=0.0, intent=u.intent if u.intent != "empty" else "help",
                   answer_type=u.answer_type, headline=C.compact_line(text.split("\n")[0]),
-                  suggestions=C.suggestions(kb, u, now))
+                  suggestions=suggestions(kb, u, now, ask) if suggest else [])
+

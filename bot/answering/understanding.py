@@ -146,19 +146,24 @@ def speakers(kb: KnowledgeBase) -> dict[str, set[str]]:
     return kb.cached("speakers", load)
 
 
-def roles(kb: KnowledgeBase) -> list[tuple[frozenset[str], frozenset[str], str, str]]:
-    """Each statement's role as (title words, the rest of the role's words, speaker, the title's last word),
-    stemmed: 'Chair, BMA resident doctors committee' -> ({chair}, {bma, resident, doctor, committee}, …,
-    'chair'). Cached."""
+def roles(kb: KnowledgeBase) -> dict[str, list[tuple[frozenset[str], frozenset[str], str]]]:
+    """Statement roles by the title's last word, stemmed: 'chair' -> [({chair}, {bma, resident, doctor,
+    committee}, speaker)], each (title words, the rest of the role's words, speaker) once. Cached; a question
+    looks up only its own words, so the cost does not grow with the number of statements."""
 
-    def load() -> list[tuple[frozenset[str], frozenset[str], str, str]]:
-        out = []
+    def load() -> dict[str, list[tuple[frozenset[str], frozenset[str], str]]]:
+        seen: dict[tuple[str, str], tuple[frozenset[str], frozenset[str], str, str]] = {}
         for st in kb.catalog("statement").items:
+            if (st.role, st.speaker) in seen:
+                continue
             title, _, rest = st.role.partition(",")
             words = [w for w in stem_text(text_form(kb, title)).split() if w not in ("and", "of", "the")]
             extra = frozenset(stem_text(text_form(kb, rest)).split()) - {"the", "of", "and"}
             if words:
-                out.append((frozenset(words), extra, st.speaker, words[-1]))
+                seen[(st.role, st.speaker)] = (frozenset(words), extra, st.speaker, words[-1])
+        out: dict[str, list[tuple[frozenset[str], frozenset[str], str]]] = {}
+        for key, extra, speaker, last in seen.values():
+            out.setdefault(last, []).append((key, extra, speaker))
         return out
 
     return kb.cached("roles", load)
@@ -169,11 +174,13 @@ def _role_hits(kb: KnowledgeBase, norm: str) -> list[str]:
     director', 'health secretary' for the Health and Social Care Secretary, 'chair'), and at least half the
     words of the role's body ('the BMA resident doctors committee')."""
     asked = set(stem_text(norm).split())
+    index = roles(kb)
     hits = set()
-    for key, extra, speaker, last in roles(kb):
-        title_ok = last in asked and (len(key) == 1 or len(key & asked) >= 2)
-        if title_ok and (not extra or 2 * len(extra & asked) >= len(extra)):
-            hits.add(speaker)
+    for word in asked:
+        for key, extra, speaker in index.get(word, ()):
+            title_ok = len(key) == 1 or len(key & asked) >= 2
+            if title_ok and (not extra or 2 * len(extra & asked) >= len(extra)):
+                hits.add(speaker)
     return sorted(hits)
 
 

@@ -79,6 +79,12 @@ def phrase_problem(cls: str, phrase: str, value: str) -> str | None:
     return None
 
 
+def _first(phrase: str) -> str:
+    """The word a phrase must start with, as a question word ('' when any word may: '_' or 'ballot*')."""
+    word = phrase.lstrip("^").split(" ")[0].rstrip("$")
+    return "" if word == "_" or word.endswith("*") else word
+
+
 def _pattern(phrase: str) -> str:
     """One phrase as a regular-expression fragment (word-bounded)."""
     start = phrase.startswith("^")
@@ -95,9 +101,12 @@ class Vocabulary:
 
     rows: list[tuple[str, str, str]]
     patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
-    valued: dict[str, list[tuple[re.Pattern[str], str]]] = field(default_factory=dict)
+    valued: dict[str, list[tuple[re.Pattern[str], str, str]]] = field(default_factory=dict)
     synonyms: dict[str, str] = field(default_factory=dict)
     known_words: frozenset[str] = frozenset()
+    # the first word of each class's phrases ('' = a phrase that can start anywhere: '_' or a prefix '*'):
+    # a class whose first words are all absent from a question cannot match it, so its pattern is not run
+    firsts: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         by_class: dict[str, list[str]] = {}
@@ -107,11 +116,12 @@ class Vocabulary:
                 continue
             by_class.setdefault(cls, []).append(phrase)
             if value:
-                self.valued.setdefault(cls, []).append((re.compile(_pattern(phrase)), value))
+                self.valued.setdefault(cls, []).append((re.compile(_pattern(phrase)), value, _first(phrase)))
         for cls, phrases in by_class.items():
             # longest first, so 'how many days' is found before 'how many'
             alts = sorted(phrases, key=lambda p: -len(p))
             self.patterns[cls] = re.compile("|".join(_pattern(p) for p in alts))
+            self.firsts[cls] = frozenset(_first(p) for p in phrases)
         words = {w.rstrip("*").strip("^$") for _c, p, _v in self.rows for w in p.split(" ") if w != "_"}
         words |= set(self.synonyms.values())
         self.known_words = frozenset(w for w in words if w)
@@ -122,13 +132,17 @@ class Vocabulary:
         return bool(pat and pat.search(text))
 
     def classes_in(self, text: str) -> frozenset[str]:
-        """Every class with a phrase in `text`."""
-        return frozenset(c for c, pat in self.patterns.items() if pat.search(text))
+        """Every class with a phrase in `text` (a class none of whose first words is in `text` is skipped)."""
+        words = set(text.split()) | {""}
+        return frozenset(c for c, pat in self.patterns.items() if self.firsts[c] & words and pat.search(text))
 
     def first_value(self, cls: str, text: str) -> str | None:
         """The value of the phrase of class `cls` found earliest in `text` (None when none is)."""
         best: tuple[int, int, str] | None = None
-        for pat, value in self.valued.get(cls, ()):
+        words = set(text.split()) | {""}
+        for pat, value, first in self.valued.get(cls, ()):
+            if first not in words:
+                continue
             m = pat.search(text)
             if m and (best is None or (m.start(), -len(m.group(0))) < best[:2]):
                 best = (m.start(), -len(m.group(0)), value)
@@ -137,8 +151,9 @@ class Vocabulary:
     def values_in(self, cls: str, text: str) -> list[tuple[int, str]]:
         """(position, value) of the phrases of class `cls` found in `text`, in order of position; where two
         overlap, the longer wins ('how many days' is a duration, not also a count)."""
-        found = sorted(((m.start(), -(m.end() - m.start()), value) for pat, value in self.valued.get(cls, ())
-                        for m in pat.finditer(text)))
+        words = set(text.split()) | {""}
+        found = sorted(((m.start(), -(m.end() - m.start()), value) for pat, value, first in self.valued.get(cls, ())
+                        if first in words for m in pat.finditer(text)))
         out: list[tuple[int, str]] = []
         end = -1
         for start, neg_len, value in found:

@@ -65,13 +65,15 @@ def register(main: click.Group, kb_group: click.Group) -> None:
     @click.option("--http", "force_http", is_flag=True,
                   help="Serve HTTP (events, commands, interactions at /slack/events) even if SLACK_APP_TOKEN is set.")
     @click.option("--port", default=3000, show_default=True, type=click.IntRange(0, 65535), help="HTTP port.")
-    @click.option("--host", default="127.0.0.1", show_default=True, envvar="STRIKEBOT_HOST",
-                  help="HTTP interface to listen on (env STRIKEBOT_HOST); 0.0.0.0 for every interface.")
+    @click.option("--host", default=None, show_default="STRIKEBOT_HOST, else 127.0.0.1",
+                  help="HTTP interface to listen on; 0.0.0.0 for every interface.")
     @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
                   help="HTTP worker processes sharing the port.")
-    def serve(force_http: bool, port: int, host: str, workers: int) -> None:
+    def serve(force_http: bool, port: int, host: str | None, workers: int) -> None:
         """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, otherwise (or with --http) HTTP mode
         with signed requests and GET /healthz."""
+        # resolved here, not by click's envvar: `strikebot run` invokes this command with its defaults
+        host = host or (os.environ.get("STRIKEBOT_HOST") or "").strip() or "127.0.0.1"
         try:
             settings, http = serve_settings(os.environ, force_http=force_http)
         except ConfigError as exc:

@@ -238,13 +238,12 @@ class SlackHTTPServer:
         self.server.run()
 
     def stop(self) -> None:
-        """Stop serving and close the socket and every connection."""
+        """Stop serving and close the socket and every connection (the I/O loop thread ends within a second;
+        it is not waited for)."""
         from waitress import wasyncore
 
         wasyncore.close_all(self.server._map)
         self.server.task_dispatcher.shutdown(timeout=0.05)
-        if self._thread is not None:
-            self._thread.join(timeout=2)
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -142,7 +142,7 @@ class FakeSlack:
         return f"{self.base}/response/{name}"
 
     def start(self) -> FakeSlack:
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:

@@ -31,7 +31,8 @@ class Served:
                 "SLACK_API_URL": fake.url, "STRIKEBOT_KB": str(kb_path), "STRIKEBOT_STATE": str(state_path),
                 "STRIKEBOT_CLAIM_LEASE": "1", **env}
         full.pop("SLACK_APP_TOKEN", None)
-        full.pop("STRIKEBOT_HOST", None)
+        if "STRIKEBOT_HOST" not in env:
+            full.pop("STRIKEBOT_HOST", None)
         self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--http", "--port", "0", *args],
                                      env=full, cwd=state_path.parent, stderr=subprocess.PIPE, text=True,
                                      start_new_session=True)
@@ -39,11 +40,11 @@ class Served:
         m = re.search(r"HTTP mode on ([\d.]+):(\d+)", line)
         assert m, line + self.proc.stderr.read()
         self.host, self.port = m[1], int(m[2])
-        self.url = f"http://127.0.0.1:{self.port}/slack/events"
+        self.url = f"http://{self.host}:{self.port}/slack/events"
         deadline = time.monotonic() + 20
         while True:  # up once /healthz answers
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as r:
+                with urllib.request.urlopen(f"http://{self.host}:{self.port}/healthz", timeout=2) as r:
                     if r.status == 200:
                         break
             except OSError:
@@ -119,5 +120,15 @@ def test_workers_share_the_port_and_each_message_is_answered_once(fake, kb_path,
         assert sorted(c.body["thread_ts"] for c in fake.of("chat.postMessage")) == sorted(e["ts"] for e in events)
         health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{served.port}/healthz", timeout=5).read())
         assert health["status"] == "ok"
+    finally:
+        served.stop()
+
+
+def test_strikebot_host_chooses_the_interface(fake, kb_path, tmp_path):
+    served = Served(fake, kb_path, tmp_path / "state.sqlite", STRIKEBOT_HOST="127.0.0.2")  # still loopback
+    try:
+        assert served.host == "127.0.0.2"
+        health = json.loads(urllib.request.urlopen(f"http://127.0.0.2:{served.port}/healthz", timeout=5).read())
+        assert health["status"] == "ok" and "curated_through" in health
     finally:
         served.stop()

@@ -138,7 +138,7 @@ def test_three_thousand_half_open_connections_do_not_delay_an_ack(bot):
             started = time.monotonic()
             assert bot.command("/strikebot", "help", response=f"help{i}").status == 200
             took.append(time.monotonic() - started)
-        assert max(took) < 0.5, took
+        assert max(took) < 1.0, took
         calls = bot.fake.wait_for("response_url", 5)
         assert all(c.body.get("blocks") for c in calls)
     finally:
@@ -164,7 +164,7 @@ def test_acks_stay_fast_while_fifty_slow_replies_are_in_flight(bot, engine):
         started = time.monotonic()
         assert bot.command("/strikebot", "help", response=f"help{i}").status == 200
         took.append(time.monotonic() - started)
-    assert max(took) < 0.5, took
+    assert max(took) < 1.0, took
     bot.fake.wait_for("response_url", 10, timeout=1.0)  # the help replies did not queue behind the slow ones
     assert time.monotonic() - held_from < 2.0  # …while the 50 replies were still in flight
     bot.settle(2.0)

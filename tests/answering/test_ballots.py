@@ -1,0 +1,38 @@
+"""Ballot questions: the column asked, or a decline naming what is missing; opening dates; compound parts."""
+
+from __future__ import annotations
+
+
+def test_turnout_asked_of_a_ballot_without_one_is_declined_by_name(ask) -> None:
+    a = ask("csp strike ballot turnout?", "2023-01-10T10:00")
+    assert a.status == "no_answer" and "turnout" in a.text and "84%" not in a.text
+
+
+def test_votes_cast_asked_is_never_answered_with_the_result(ask) -> None:
+    a = ask("how many rcn members voted in the pay offer consultation", "2023-04-20T10:00")
+    assert a.status == "no_answer" and "54%" not in a.text
+
+
+def test_the_re_ballot_turnout(ask) -> None:
+    a = ask("rcn re-ballot turnout? did they get the mandate", "2023-06-28T09:00:00+01:00")
+    assert "43.4%" in a.text and "61%" not in a.text
+
+
+def test_when_will_it_open_needs_a_ballot_not_yet_open(ask) -> None:
+    assert ask("When will the ballot open?", "2022-12-01T10:00").status == "no_answer"
+
+
+def test_when_will_the_results_be_announced_gives_the_close(ask) -> None:
+    a = ask("When will the results of the vote be announced?", "2023-04-13T12:00")
+    assert "14 April 2023" in a.text and "54%" not in a.text
+
+
+def test_a_compound_question_is_answered_part_by_part(ask) -> None:
+    a = ask("when does the resident doctors reballot close, and what was turnout in the 2025 strike ballot?",
+            "2026-01-15T10:00")
+    assert "2 February 2026" in a.text and "turnout 55%" in a.text and "93.4%" not in a.text
+
+
+def test_the_2026_re_ballot_result_with_its_source(ask) -> None:
+    a = ask("resi doc reballot result?? yes % and turnout", "2026-02-10T10:00")
+    assert "93.4%" in a.text and "52.54%" in a.text and any("bma.org.uk" in s.url for s in a.sources)

@@ -1,0 +1,44 @@
+"""Offers, per-strike figures, places, strike days and comparisons: the figure asked, or none."""
+
+from __future__ import annotations
+
+
+def test_the_2026_27_agenda_for_change_award(ask) -> None:
+    a = ask("What is the Agenda for Change pay award for 2026/27?", "2026-03-01T10:00")
+    assert "3.3%" in a.text and a.sources
+
+
+def test_what_is_the_offer_never_gets_an_award_already_paid(ask) -> None:
+    a = ask("What is the government's offer to junior doctors?", "2024-08-12T10:00")
+    assert a.status == "no_answer" and "6% consolidated" not in a.text
+
+
+def test_a_place_gets_its_own_figure_or_none(ask) -> None:
+    york = ask("how many appointments did york hospital have to move during the april junior doctors strike",
+               "2023-04-30T10:00")
+    assert "1,202" in york.text and "196,225" not in york.text
+    leeds = ask("how many appointments were cancelled at leeds teaching hospitals during the april jr doc strike",
+                "2023-04-30T10:00")
+    assert leeds.status == "no_answer" and "196,225" not in leeds.text
+
+
+def test_march_vs_april_answers_both(ask) -> None:
+    a = ask("march vs april jr doc strikes - how many appts moved in each?", "2023-04-20T12:00")
+    assert "175,122" in a.text and "196,225" in a.text
+
+
+def test_strike_days_are_counted_as_days(ask) -> None:
+    a = ask("how many days have jr docs been on strike in total since march 2023", "2024-04-01T10:00")
+    assert a.headline.startswith("41 days of strike action") and "appointments" not in a.headline
+
+
+def test_the_latest_planned_care_figure(ask) -> None:
+    a = ask("latest figure for how much planned care the NHS kept running during a strike?", "2026-11-20T10:00")
+    assert "94.7%" in a.text
+
+
+def test_headline_fits_a_phone_and_says_what_it_covers(ask) -> None:
+    a = ask("How many appointments were rescheduled by the April 2023 junior doctors strike?", "2023-05-01T10:00")
+    assert a.headline == ("196,225 appointments rescheduled in acute hospitals, England, in the junior doctors "
+                          "strike of 11–15 April 2023 (as of 17 April 2023).")
+    assert a.emphasis == "196,225" and "570" not in a.headline and len(a.headline) <= 200

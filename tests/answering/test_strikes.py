@@ -1,0 +1,34 @@
+"""Strike questions: dates ahead or under way, who is striking, status in words, cover, length."""
+
+from __future__ import annotations
+
+
+def test_who_is_striking_lists_the_strikes_ahead(ask) -> None:
+    a = ask("Who is striking?", "2025-07-24T10:00")
+    assert a.status == "answered" and "resident doctors" in a.text.lower() and "25–30 July 2025" in a.text
+
+
+def test_this_coming_week_lists_every_strike_in_it(ask) -> None:
+    a = ask("Who is striking? How will this coming week's walkouts affect me?", "2022-12-18T10:00")
+    assert "Nurses" in a.text and "Ambulance" in a.text and "20 December 2022" in a.text
+
+
+def test_a_status_question_says_the_status_in_words(ask) -> None:
+    a = ask("is the gmb ambulance strike on the 28th still on", "2022-12-26T10:00")
+    assert a.headline.startswith("No: it was called off") and "28 December 2022" in a.text
+
+
+def test_exemptions_are_the_strike_s_own_cover(ask) -> None:
+    a = ask("Are there exemptions for critical care areas?", "2025-07-24T10:00")
+    assert "full walkout" in a.text and "25–30 July 2025" in a.text and a.sources
+
+
+def test_a_month_without_a_year_is_its_latest_occurrence(ask) -> None:
+    a = ask("did the december resident doctors strike actually go ahead in the end?", "2026-11-20T10:00")
+    assert "17–22 December 2025" in a.text and "20–23 December 2023" not in a.text and "went ahead" in a.text
+
+
+def test_the_five_day_strike_last_summer(ask) -> None:
+    a = ask("how many appointments got rescheduled in last summer's five-day junior doctor strike?",
+            "2024-03-01T10:00")
+    assert "13–18 July 2023" in a.text and "24–28 February 2024" not in a.text
