@@ -51,6 +51,7 @@ class Settings:
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     slack_scopes: tuple[str, ...] = DEFAULT_SCOPES
+    slack_redirect_uri: str | None = None  # SLACK_REDIRECT_URI: https://<host>/slack/oauth_redirect (optional)
 
     @property
     def oauth(self) -> bool:
@@ -122,6 +123,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if bot and client_id and client_secret:
         problems.append("SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set: set the bot token "
                         "for one workspace, or the client id and secret to install in any workspace, not both")
+    redirect = _get(environ, "SLACK_REDIRECT_URI")
+    if redirect and not re.match(r"^https?://[^/\s]+/\S*$", redirect):
+        problems.append("SLACK_REDIRECT_URI must be the full URL of /slack/oauth_redirect, e.g. "
+                        "https://strikebot.example.org/slack/oauth_redirect")
     raw_scopes = _get(environ, "SLACK_SCOPES")
     scopes = tuple(x.strip() for x in raw_scopes.split(",") if x.strip()) if raw_scopes else DEFAULT_SCOPES
     bad_scopes = [x for x in scopes if not re.fullmatch(r"[a-z][a-z_]*(?:[.:][a-z_.]+)*", x)]
@@ -157,6 +162,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         slack_client_id=client_id,
         slack_client_secret=client_secret,
         slack_scopes=scopes,
+        slack_redirect_uri=redirect,
     )
 
 

@@ -53,11 +53,13 @@ class WorkspaceInstallations(SQLAlchemyInstallationStore):
 
 
 def oauth_settings(settings: Settings, state: StateStore, installations: WorkspaceInstallations) -> OAuthSettings:
-    """Bolt's OAuthSettings for `settings` (client id, secret, SLACK_SCOPES): the install page at INSTALL_PATH,
+    """Bolt's OAuthSettings for `settings` (client id, secret, SLACK_SCOPES, SLACK_REDIRECT_URI): the install
+    page at INSTALL_PATH,
     the redirect at REDIRECT_PATH, installations in `installations`, state values in the state database."""
     return OAuthSettings(
         client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
         scopes=list(settings.slack_scopes), user_scopes=[],
+        redirect_uri=settings.slack_redirect_uri,  # None: the app's one configured Redirect URL
         install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
         installation_store=installations,
         state_store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION_S,

@@ -268,6 +268,26 @@ def test_half_of_the_oauth_credentials_is_an_error(oauth_env: dict[str, str], dr
     assert len(err.value.problems) == 1 and f"but {named} is not" in err.value.problems[0]
 
 
+def test_a_redirect_uri_is_sent_to_slack_both_times(fake: FakeSlack, oauth_env: dict[str, str], tmp_path: Path) -> None:
+    uri = "https://strikebot.example.org/slack/oauth_redirect"
+    settings = load_settings({**oauth_env, "SLACK_REDIRECT_URI": uri})
+    kb = KnowledgeBase.open(settings.kb_path)
+    state = StateStore(settings.state_path)
+    server = SlackHTTPServer(create_app(settings, kb, state, now=lambda: NOW), kb, host="127.0.0.1", port=0).start()
+    try:
+        bot = OAuthBot(f"http://127.0.0.1:{server.port}/slack/events", fake, state, kb)
+        bot.base, bot.settings = f"http://127.0.0.1:{server.port}", settings
+        page = get(bot.base + "/slack/install")
+        assert f"redirect_uri={uri}" in html.unescape(page.body)
+        assert bot.install("T0ONE", "xoxb-one").status == 200
+        assert fake.of("oauth.v2.access")[0].body["redirect_uri"] == uri
+    finally:
+        server.stop()
+    with pytest.raises(ConfigError) as err:
+        load_settings({**oauth_env, "SLACK_REDIRECT_URI": "strikebot.example.org"})
+    assert "SLACK_REDIRECT_URI" in err.value.problems[0]
+
+
 def test_the_default_scopes_are_the_manifests() -> None:
     import yaml
 
