@@ -285,8 +285,14 @@ def chart(kind: str, out: Path, now_text: str | None) -> None:
 
 
 def render_console(reply) -> str:  # noqa: ANN001
-    """The console rendering of an Answer: the text, then suggestions for a no_answer."""
+    """The console rendering of an Answer: headline first, then the detail, then the sources (as the Slack
+    reply lays them out); suggestions for a no_answer."""
     out = reply.text
+    headline = getattr(reply, "headline", "")
+    if reply.status == "answered" and headline and reply.body and reply.text.startswith(reply.body):
+        sources = reply.text[len(reply.body):].strip("\n")
+        detail = reply.detail if reply.detail and reply.detail.strip() != headline else ""
+        out = "\n".join(x for x in (headline, detail, sources) if x)
     if reply.suggestions:
         out += "\nDid you mean:\n" + "\n".join(f"  - {s}" for s in reply.suggestions)
     return out

@@ -280,6 +280,14 @@ def nothing_upcoming(kb: KnowledgeBase, u, last: Strike | None, now: datetime, *
     return text
 
 
+def nothing_in_span(kb: KnowledgeBase, last: Strike, span_utc: tuple[datetime, datetime], now: datetime) -> str:
+    """'No strike from Monday 7 to Sunday 13 December 2026 is in my knowledge base.' with the most recent one."""
+    a, b = (parse_partial(t.astimezone(LONDON).strftime("%Y-%m-%d")) for t in span_utc)
+    when = fmt_partial(a) if a.text == b.text else fmt_range(a, b)
+    return (f"No strike on {when} is in my knowledge base.\nMost recent: {strike_line(kb, last, now)}"
+            + sources_block([last], now))
+
+
 def _at(now: datetime) -> PartialDate:
     from bot.clock import parse_partial
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import fmt_count, fmt_gbp, fmt_partial, fmt_pct
-from bot.composing import published_by
+from bot.composing import QUALIFIER, published_by
 from bot.digest import day_range
 from bot.knowledge import KnowledgeBase
 from bot.models import NATION_NAMES, Answer, Ballot, Fact, Figure, Source, Strike
@@ -22,7 +22,6 @@ from bot.phrasings import Names, org_label
 WHERE = {"acute": "in acute hospitals", "mental_health": "in mental health services",
          "community": "in community health services", "non_acute": "outside acute hospitals",
          "all_settings": "across NHS hospital, mental health and community services", "not_stated": ""}
-QUALIFIER = {"exact": "", "about": "about ", "more_than": "more than ", "nearly": "nearly ", "at_least": "at least "}
 # how each metric reads in a sentence: {v} value, {where} setting and area, {when} ' during the … strike of …',
 # {what} the strike itself ('the junior doctors' strike of …'); anything else uses the generic last entry
 METRIC_SENTENCE = {

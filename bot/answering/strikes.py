@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot import composing as C
@@ -60,6 +61,16 @@ def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime,
     return [s for s in strikes if held(s)], "all"
 
 
+def _none_in_span(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
+    """No strike known in the week or day asked about (ahead of `now`): say so, with the most recent strike of
+    the unions or groups asked (so the reply has a fact to cite); None when there is none before `now`."""
+    before = [s for s in _strikes(kb, replace(u, span=None), now) if s.start.first <= now]
+    if not before:
+        return None
+    last = _load(kb, "strike", before[-1:])
+    return Result("next_strike", last, 0.8, C.nothing_in_span(kb, last[0], u.span, now))  # type: ignore[arg-type]
+
+
 def handle_cover(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """'Are there exemptions for A&E?', 'is it a full walkout?': the care the strike asked about keeps up (the
     next or current one, or the one named), from its curated `cover`; None when that strike's cover is not
@@ -87,6 +98,9 @@ def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     else:
         strikes = _strikes(kb, u, now, check_known=False)  # _pick_strikes checks publication on what it picks
     if not any(known_by(s, now) for s in strikes):
+        if u.span and u.span[1] >= now and u.tense != "past" and u.span[1] - u.span[0] <= timedelta(days=7):
+            # 'is there a strike next week?': none known that week (a season or holiday is declined instead)
+            return _none_in_span(kb, u, now)
         return None
     chosen, mode = _pick_strikes(strikes, u, now, kb.catalog("strike").max_span)
     if mode in ("next", "this_week", "upcoming") and not chosen:
@@ -107,6 +121,6 @@ def handle_strikes(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
               "longest": "comparison"}.get(mode, "strike_dates")
     chosen = _load(kb, "strike", chosen)
     text = C.strikes_text(kb, chosen, u, now, mode, left_out=left_out, latest=not u.has_when())
-    if u.answer_type == "status" and len(chosen) == 1:  # 'did it go ahead?': say so in words, first
+    if u.answer_type == "status" and u.has("status_words") and len(chosen) == 1:  # 'did it go ahead?': in words
         text = C.status_sentence(chosen[0], now) + "\n" + text
     return Result(intent, chosen, score, text)
