@@ -234,6 +234,9 @@ def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | No
     state = open_state(settings)
     app = create_app(settings, kb, state)
     team = ""
+    if settings.oauth and (settings.reminder_channel or settings.admins):
+        click.echo("strikebot: OAuth mode ignores REMINDER_CHANNEL and STRIKEBOT_ADMINS (single-workspace settings); "
+                   "use `strikebot workspace set TEAM --reminder-channel … --admins …`", err=True)
     if not settings.oauth:
         try:
             auth = app.client.auth_test()
