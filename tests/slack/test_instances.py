@@ -16,7 +16,7 @@ from tests.conftest import state_target_for
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.instances import Instance
 
-LEASE_S = 2  # STRIKEBOT_CLAIM_LEASE for these instances: a dead instance's claim is taken over after 2 s
+KILL_LEASE_S = 3  # STRIKEBOT_CLAIM_LEASE in the kill tests: a dead instance's claim is taken over after 3 s
 
 
 @pytest.fixture
@@ -33,11 +33,18 @@ def shared_state(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
 
 
 @pytest.fixture
-def pair(shared_state: Path | str, tmp_path: Path, fake: FakeSlack, kb_path: Path) -> list[Instance]:
+def lease_s() -> int:
+    """The instances' claim lease (seconds): longer than any reply takes on a loaded machine, so that a live
+    instance's slow reply is never taken over (the kill tests shorten it)."""
+    return 30
+
+
+@pytest.fixture
+def pair(shared_state: Path | str, tmp_path: Path, fake: FakeSlack, kb_path: Path, lease_s: int) -> list[Instance]:
     """Two running instances, A and B, sharing one state database and the fake Slack."""
     target = shared_state
     env = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": fake.url, "STRIKEBOT_KB": str(kb_path),
-           "STRIKEBOT_STATE": str(target), "STRIKEBOT_CLAIM_LEASE": str(LEASE_S)}
+           "STRIKEBOT_STATE": str(target), "STRIKEBOT_CLAIM_LEASE": str(lease_s)}
     instances = [Instance(name, env, tmp_path / name, fake) for name in ("a", "b")]
     try:
         for i in instances:
@@ -90,6 +97,7 @@ def _replies(fake: FakeSlack, ev: dict) -> list[dict]:
     return [m for m in fake.messages.get(ev["channel"], []) if m.get("thread_ts") == ev["ts"]]
 
 
+@pytest.mark.parametrize("lease_s", [KILL_LEASE_S])
 @pytest.mark.parametrize("dies", ["before its post reached Slack", "after posting, before closing its claim"])
 def test_an_instance_killed_mid_reply_has_its_reply_posted_once_by_the_other(
         pair: list[Instance], fake: FakeSlack, shared_state: Path | str, dies: str) -> None:
@@ -109,7 +117,7 @@ def test_an_instance_killed_mid_reply_has_its_reply_posted_once_by_the_other(
         lost = fake.of("chat.postMessage")[0]  # A's attempt (recorded, never posted); B's may follow already
         fake.wait_call("chat.postMessage", lambda c: c is not lost and c.body.get("thread_ts") == ev["ts"],
                        timeout=20)
-    b.bot.settle(LEASE_S + 1.0)  # time for another take-over, were the claim left open
+    b.bot.settle(KILL_LEASE_S + 1.0)  # time for another take-over, were the claim left open
     [reply] = _replies(fake, ev)  # one reply in the thread, whoever posted it
     assert reply["metadata"] == {"event_type": "strikebot_reply", "event_payload": {"claim": key}}
     assert len(fake.of("chat.postMessage")) == (1 if posted_by_a else 2), fake.transcript()  # B posted iff needed
