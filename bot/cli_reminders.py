@@ -89,8 +89,10 @@ def register(main: click.Group) -> None:
                   help="Days before the close, each firing at 09:00 UK time (0d: or 3 h before the close).")
     @click.option("--by", "created_by", default="", metavar="USER_ID",
                   help="Slack user to tell if the subscription has to be paused.")
+    @click.option("--team", default="", metavar="TEAM_ID",
+                  help="OAuth mode: the workspace the channel belongs to (its token posts the reminders).")
     @now_option
-    def subscribe_cmd(channel: str, unions: tuple[str, ...], offsets: str, created_by: str,
+    def subscribe_cmd(channel: str, unions: tuple[str, ...], offsets: str, created_by: str, team: str,
                       now_text: str | None) -> None:
         """Subscribe CHANNEL (a Slack channel ID) to ballot-deadline reminders from now on."""
         from bot.cli import _settings, open_kb, resolve_now
@@ -105,7 +107,8 @@ def register(main: click.Group) -> None:
         settings = _settings()
         kb = open_kb(settings)
         try:
-            sub = subscribe(kb, _state(settings), channel, unions, now, offsets=offsets, created_by=created_by)
+            sub = subscribe(kb, _state(settings), channel, unions, now, offsets=offsets, created_by=created_by,
+                            team=team if settings.oauth else "")
         except UnknownTarget as exc:
             click.echo(f"Unknown union or staff group: {', '.join(exc.names)}. Known: {', '.join(exc.known)}",
                        err=True)
@@ -114,11 +117,13 @@ def register(main: click.Group) -> None:
 
     @reminders.command("unsubscribe")
     @click.argument("channel", callback=_channel_arg)
-    def unsubscribe_cmd(channel: str) -> None:
+    @click.option("--team", default="", metavar="TEAM_ID", help="OAuth mode: the workspace the channel belongs to.")
+    def unsubscribe_cmd(channel: str, team: str) -> None:
         """Stop reminders for CHANNEL (its sent log is kept)."""
         from bot.cli import _settings
 
-        if _state(_settings()).unsubscribe(channel):
+        settings = _settings()
+        if _state(settings).unsubscribe(channel, team=team if settings.oauth else ""):
             click.echo(f"Unsubscribed {channel}.")
         else:
             click.echo(f"{channel} had no subscription.")
@@ -194,8 +199,8 @@ def register(main: click.Group) -> None:
     @reminders.command("send-due")
     @now_option
     def send_due_cmd(now_text: str | None) -> None:
-        """Post the reminders due at --now and exit (for cron or a systemd timer). Needs SLACK_BOT_TOKEN;
-        honours SLACK_API_URL."""
+        """Post the reminders due at --now and exit (for cron or a systemd timer). Needs SLACK_BOT_TOKEN (or,
+        in OAuth mode, posts with each workspace's installed token); honours SLACK_API_URL."""
         from bot.cli import _settings, open_kb, resolve_now
         from bot.config import ConfigError, require_slack
         from bot.reminder_delivery import make_client, send_due
@@ -207,8 +212,13 @@ def register(main: click.Group) -> None:
         except ConfigError as exc:
             click.echo("Configuration problems:\n" + "\n".join(f"  - {p}" for p in exc.problems), err=True)
             sys.exit(2)
+        from bot.slack.cli import reminder_clients
+
         kb = open_kb(settings)
-        report = send_due(kb, _state(settings), make_client(settings), now=now)
+        state = _state(settings)
+        client = make_client(settings)
+        report = send_due(kb, state, client, now=now,
+                          client_for=reminder_clients(settings, state, client) if settings.oauth else None)
         for p in report.sent:
             click.echo(f"sent{' (late)' if p.late else ''}: {_ballot_label(kb, p.ballot.id)}, "
                        f"{_offset_words(p.offset)} -> {p.subscription.channel}")

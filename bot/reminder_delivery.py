@@ -120,9 +120,13 @@ def _token_team(client: WebClient) -> str | None:
         return None
 
 
-def send_due(kb: KnowledgeBase, state: StateStore, client: WebClient, *, now: datetime,
-             grace: timedelta = DEFAULT_GRACE, team: str | None = None) -> DeliveryReport:
+def send_due(kb: KnowledgeBase, state: StateStore, client: WebClient | None, *, now: datetime,
+             grace: timedelta = DEFAULT_GRACE, team: str | None = None,
+             client_for: Callable[[str], WebClient | None] | None = None) -> DeliveryReport:
     """Post every reminder due at `now` (aware), record skips and misses, and return what happened.
+
+    Each subscription's reminders go out with `client_for(subscription.team)` when given (OAuth mode: that
+    workspace's installed token; None = not installed, and its reminders wait unclaimed), else with `client`.
 
     Safe to run from several processes at once and again after a crash: a reminder is posted only by the
     process holding its claim, and a claim whose lease ran out is settled (found in Slack, or not) before it
@@ -133,10 +137,20 @@ def send_due(kb: KnowledgeBase, state: StateStore, client: WebClient, *, now: da
     report = DeliveryReport()
     union_names, group_names = _names(kb)
     paused: set[int] = set()
+    clients: dict[str, WebClient | None] = {}
+
+    def client_of(p: PlannedReminder) -> WebClient | None:
+        t = p.subscription.team
+        if t not in clients:
+            clients[t] = client_for(t) if client_for is not None else client
+            if clients[t] is None:
+                log.warning("no bot token for workspace %r: its reminders wait until it is installed", t)
+        return clients[t]
+
     # a workspace that revoked the bot's tokens or uninstalled it gets nothing until it is enabled again
     disabled = state.disabled_workspaces()
     subs = state.subscriptions()
-    if disabled and team is None and any(not s.team for s in subs):
+    if client is not None and client_for is None and disabled and team is None and any(not s.team for s in subs):
         team = _token_team(client)
         if team == "":
             log.warning("the bot token was refused: no reminders sent")
@@ -146,7 +160,8 @@ def send_due(kb: KnowledgeBase, state: StateStore, client: WebClient, *, now: da
     log_rows = [r for r in state.reminder_log() if r.key not in resumable]
     for p in plan(ballots, subs, log_rows, now, grace=grace):
         if p.key in resumable and p.action in (SKIP, MISS):
-            _settle_without_sending(p, state, client, now, report)
+            if (c := client_of(p)) is not None:
+                _settle_without_sending(p, state, c, now, report)
         elif p.action == SKIP:
             due = f"was due {p.fire_at.isoformat()}"
             if state.record_reminder(p.key, SKIPPED, now, detail=f"superseded; {due}"):
@@ -159,7 +174,8 @@ def send_due(kb: KnowledgeBase, state: StateStore, client: WebClient, *, now: da
                             p.ballot.id, p.offset, p.subscription.channel)
                 report.missed.append(p)
         elif p.action in (SEND, SEND_LATE) and p.subscription.id not in paused:
-            _deliver(p, state, client, now, report, paused, union_names, group_names)
+            if (c := client_of(p)) is not None:
+                _deliver(p, state, c, now, report, paused, union_names, group_names)
     if report.sent or report.skipped or report.missed or report.failed or report.unconfirmed:
         log.info("reminders at %s: %s", now.isoformat(), report.summary())
     return report
@@ -310,9 +326,12 @@ def _utcnow() -> datetime:
 
 def start_scheduler(settings: Settings, kb: KnowledgeBase, state: StateStore, client: WebClient, *,
                     interval_s: float = 60, stop_event: threading.Event,
-                    clock: Callable[[], datetime] = _utcnow, team: str | None = None) -> threading.Thread:
-    """Start a daemon thread that subscribes `REMINDER_CHANNEL` (if set) and then runs `send_due` every
-    `interval_s` seconds until `stop_event` is set. `clock()` returns aware UTC (tests pass a frozen one).
+                    clock: Callable[[], datetime] = _utcnow, team: str | None = None,
+                    client_for: Callable[[str], WebClient | None] | None = None) -> threading.Thread:
+    """Start a daemon thread that subscribes the default reminder channels (`ensure_default_subscription`:
+    each workspace's, and REMINDER_CHANNEL in single-workspace mode) and then runs `send_due` every
+    `interval_s` seconds until `stop_event` is set, posting with `client_for(team)` when given (OAuth mode),
+    else `client`. `clock()` returns aware UTC (tests pass a frozen one).
     `team` is the bot token's workspace. Returns the started thread. An error in one run is logged and the
     next run goes ahead. Every `serve` worker may run one: the claims keep each reminder to one post."""
     from bot.reminder_service import ensure_default_subscription
@@ -326,7 +345,7 @@ def start_scheduler(settings: Settings, kb: KnowledgeBase, state: StateStore, cl
                 ensure_default_subscription(settings, state, clock())
             except Exception:  # noqa: BLE001 - a bad start-up subscription must not stop the reminders
                 log.exception("could not subscribe REMINDER_CHANNEL")
-        send_due(kb, state, client, now=clock(), team=team)
+        send_due(kb, state, client, now=clock(), team=team, client_for=client_for)
 
     return start_periodic("strikebot-reminders", tick, stop_event=stop_event, interval_s=interval_s,
                           on_stop=state.close)

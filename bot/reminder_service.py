@@ -89,8 +89,15 @@ def resolve_targets(kb: KnowledgeBase, names: Iterable[str]) -> Targets:
     return Targets(tuple(dict.fromkeys(ids)), display)
 
 
-def is_admin(settings: Settings, user_id: str) -> bool:
-    """True when `user_id` may change subscriptions: anyone when STRIKEBOT_ADMINS is unset, else only them."""
+def is_admin(settings: Settings, user_id: str, state: StateStore | None = None, team: str = "") -> bool:
+    """True when `user_id` may change subscriptions of workspace `team` (its state-database key): the
+    workspace's stored admins when it has any (an OAuth install records its installer); otherwise, in
+    single-workspace mode, STRIKEBOT_ADMINS; anyone when neither names someone."""
+    stored = state.workspace_settings(team)[0] if state is not None else ()
+    if stored:
+        return user_id in stored
+    if settings.oauth:
+        return True
     return not settings.admins or user_id in settings.admins
 
 
@@ -108,7 +115,7 @@ def subscribe(kb: KnowledgeBase, state: StateStore, channel: str, names: Iterabl
 def remind_on(settings: Settings, kb: KnowledgeBase, state: StateStore, *, user_id: str, channel_id: str,
               names: Iterable[str], now: datetime, team: str = "") -> str:
     """`/strikebot remind on [#channel] [names …]`: subscribe and return the reply text (plain text)."""
-    if not is_admin(settings, user_id):
+    if not is_admin(settings, user_id, state, team):
         return REFUSAL
     try:
         sub = subscribe(kb, state, channel_id, names, now, created_by=user_id, team=team)
@@ -120,19 +127,19 @@ def remind_on(settings: Settings, kb: KnowledgeBase, state: StateStore, *, user_
             "make sure I am a member of the channel.")
 
 
-def remind_off(settings: Settings, state: StateStore, *, user_id: str, channel_id: str) -> str:
-    """`/strikebot remind off [#channel]`: unsubscribe and return the reply text."""
-    if not is_admin(settings, user_id):
+def remind_off(settings: Settings, state: StateStore, *, user_id: str, channel_id: str, team: str = "") -> str:
+    """`/strikebot remind off [#channel]` in workspace `team`: unsubscribe and return the reply text."""
+    if not is_admin(settings, user_id, state, team):
         return REFUSAL
-    if state.unsubscribe(channel_id):
+    if state.unsubscribe(channel_id, team=team):
         log.info("reminder subscription for %s removed by %s", channel_id, user_id or "the command line")
         return f"Ballot-deadline reminders are off for <#{channel_id}>."
     return f"<#{channel_id}> had no ballot-deadline reminders."
 
 
-def remind_list(kb: KnowledgeBase, state: StateStore) -> str:
-    """`/strikebot remind list`: every subscription, one line each (plain text)."""
-    subs = state.subscriptions()
+def remind_list(kb: KnowledgeBase, state: StateStore, team: str = "") -> str:
+    """`/strikebot remind list`: every subscription of workspace `team`, one line each (plain text)."""
+    subs = state.subscriptions(team=team)
     if not subs:
         return "No channel gets ballot-deadline reminders yet. " + USAGE
     names = target_names(kb)
@@ -149,7 +156,8 @@ def _channel(word: str) -> str | None:
 def handle_remind(settings: Settings, kb: KnowledgeBase, state: StateStore, *, user_id: str, channel_id: str,
                   text: str, now: datetime, team: str = "") -> str:
     """Parse and run the text after `/strikebot remind`: 'on [#channel] [names …]', 'off [#channel]' or
-    'list'. `channel_id` is where the command was typed (the default channel). Returns the reply text."""
+    'list'. `channel_id` is where the command was typed (the default channel); `team` is the workspace's
+    state-database key ('' in single-workspace mode). Returns the reply text."""
     words = text.split()
     verb = words[0].lower() if words else ""
     rest = words[1:]
@@ -163,24 +171,38 @@ def handle_remind(settings: Settings, kb: KnowledgeBase, state: StateStore, *, u
         return remind_on(settings, kb, state, user_id=user_id, channel_id=target, names=rest, now=now,
                          team=team)
     if verb == "off":
-        return remind_off(settings, state, user_id=user_id, channel_id=target)
+        return remind_off(settings, state, user_id=user_id, channel_id=target, team=team)
     if verb == "list":
-        return remind_list(kb, state)
+        return remind_list(kb, state, team)
     return USAGE
 
 
 def ensure_default_subscription(settings: Settings, state: StateStore, now: datetime) -> Subscription | None:
-    """At start-up: subscribe REMINDER_CHANNEL to all ballots (default offsets) from `now` unless it already
-    has a subscription (which is left as it is, so restarts lose no catch-up). Returns its subscription, or
-    None when REMINDER_CHANNEL is unset."""
-    channel = settings.reminder_channel
-    if not channel:
+    """At start-up: subscribe each workspace's default reminder channel (stored per workspace, see
+    `set_default_channel`) and, in single-workspace mode, REMINDER_CHANNEL to all ballots (default offsets)
+    from `now`, unless it already has a subscription (which is left as it is, so restarts lose no catch-up).
+    Returns REMINDER_CHANNEL's subscription, or None when it is unset (or in OAuth mode, where a channel id
+    belongs to one workspace and REMINDER_CHANNEL does not apply)."""
+    for team, channel in state.default_reminder_channels():
+        _ensure_subscribed(state, team, channel, now)
+    if not settings.reminder_channel or settings.oauth:
         return None
-    existing = state.subscription(channel)
+    return _ensure_subscribed(state, "", settings.reminder_channel, now)
+
+
+def set_default_channel(state: StateStore, team: str, channel: str, now: datetime) -> Subscription:
+    """Make `channel` workspace `team`'s default reminder channel (stored) and subscribe it to all ballots
+    from `now` unless it already has a subscription. Returns its subscription."""
+    state.set_workspace_settings(team, reminder_channel=channel)
+    return _ensure_subscribed(state, team, channel, now)
+
+
+def _ensure_subscribed(state: StateStore, team: str, channel: str, now: datetime) -> Subscription:
+    existing = state.subscription(channel, team=team)
     if existing is not None:
         if existing.paused is not None:
-            log.warning("REMINDER_CHANNEL %s is paused since %s (%s); re-subscribe it once the bot is in it",
+            log.warning("default reminder channel %s is paused since %s (%s); re-subscribe it once the bot is in it",
                         channel, fmt_day(existing.paused, weekday=False), existing.paused_reason)
         return existing
-    log.info("subscribing REMINDER_CHANNEL %s to all ballots", channel)
-    return state.subscribe(channel, (), DEFAULT_OFFSETS, now, created_by="")
+    log.info("subscribing default reminder channel %s%s to all ballots", channel, f" of {team}" if team else "")
+    return state.subscribe(channel, (), DEFAULT_OFFSETS, now, created_by="", team=team)

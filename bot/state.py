@@ -212,9 +212,51 @@ def _m2_claims_with_leases(c: sa.Connection) -> None:
     c.exec_driver_sql("ALTER TABLE reminders_sent ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0")
 
 
+def _m3_workspaces(c: sa.Connection) -> None:
+    # Installable in any workspace (OAuth mode). slack-sdk's installation and OAuth-state tables
+    # (slack_installations, slack_bots, slack_oauth_states), built by slack-sdk's own table builders so they are
+    # exactly what its SQLAlchemy stores query, on either engine. Subscriptions are keyed on (team, channel): a
+    # Slack Connect channel has one id in every workspace sharing it. Questions and votes carry their workspace,
+    # so an uninstall can delete them; a workspace may have its own admins and default reminder channel. Rows
+    # from before were made in single-workspace mode, whose workspace key is ''.
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore as Installations
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore as States
+
+    m = sa.MetaData()
+    Installations.build_installations_table(m, Installations.default_installations_table_name)
+    Installations.build_bots_table(m, Installations.default_bots_table_name)
+    States.build_oauth_states_table(m, States.default_table_name)
+    m.create_all(c, checkfirst=False)
+    for ddl in ("ALTER TABLE feedback ADD COLUMN team TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE unanswered ADD COLUMN team TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE workspaces ADD COLUMN admins TEXT NOT NULL DEFAULT ''",  # ','-separated user ids
+                "ALTER TABLE workspaces ADD COLUMN reminder_channel TEXT NOT NULL DEFAULT ''",
+                "CREATE INDEX feedback_team ON feedback (team)",
+                "CREATE INDEX unanswered_team ON unanswered (team)",
+                "UPDATE subscriptions SET team = ''"):
+        c.exec_driver_sql(ddl)
+    if c.dialect.name == "postgresql":
+        c.exec_driver_sql("ALTER TABLE subscriptions DROP CONSTRAINT subscriptions_channel_key")
+        c.exec_driver_sql("ALTER TABLE subscriptions ADD CONSTRAINT subscriptions_team_channel_key "
+                          "UNIQUE (team, channel)")
+        return
+    # SQLite cannot drop a constraint: rebuild the table (same columns and ids, so the sent log still matches)
+    c.exec_driver_sql("""CREATE TABLE subscriptions_v3 (
+      id INTEGER PRIMARY KEY, channel TEXT NOT NULL, team TEXT NOT NULL DEFAULT '',
+      unions TEXT NOT NULL DEFAULT '', offsets TEXT NOT NULL DEFAULT '7d,1d,0d',
+      created_by TEXT NOT NULL DEFAULT '', created_utc TEXT NOT NULL,
+      paused_utc TEXT, paused_reason TEXT NOT NULL DEFAULT '',
+      UNIQUE (team, channel))""")
+    c.exec_driver_sql("INSERT INTO subscriptions_v3 SELECT id, channel, team, unions, offsets, created_by, "
+                      "created_utc, paused_utc, paused_reason FROM subscriptions")
+    c.exec_driver_sql("DROP TABLE subscriptions")
+    c.exec_driver_sql("ALTER TABLE subscriptions_v3 RENAME TO subscriptions")
+
+
 MIGRATIONS: list[Callable[[sa.Connection], None]] = [
     _m1_first_schema,  # 1: the first schema
     _m2_claims_with_leases,  # 2: event claims with leases and message identity; reminder claim leases
+    _m3_workspaces,  # 3: Slack installations and OAuth state; per-workspace subscriptions, admins, data
 ]
 
 # Where the version number lives: SQLite keeps it in the file header (`PRAGMA user_version`, as state files made
@@ -234,10 +276,10 @@ _SENT = _table("reminders_sent", "ballot_id", "subscription_id", "offset", "clos
                "confirmed_utc", "message_ts", "detail", "lease_utc", "attempts")
 _CLAIMS = _table("event_claims", "event_key", "message_key", "client_msg_key", "status", "owner", "work",
                  "claimed_utc", "lease_utc", "attempts", "done_utc", "reply_ts", "detail")
-_FEEDBACK = _table("feedback", "id", "user_id", "question", "answer_id", "vote", "created_utc")
-_UNANSWERED = _table("unanswered", "id", "user_id", "question", "normalised", "created_utc")
+_FEEDBACK = _table("feedback", "id", "user_id", "question", "answer_id", "vote", "created_utc", "team")
+_UNANSWERED = _table("unanswered", "id", "user_id", "question", "normalised", "created_utc", "team")
 _SEEN = _table("seen_events", "event_key", "seen_utc")
-_WORKSPACES = _table("workspaces", "team", "disabled_utc", "reason")
+_WORKSPACES = _table("workspaces", "team", "disabled_utc", "reason", "admins", "reminder_channel")
 
 
 # Slack event de-duplication records live at least this long (Slack retries for about 5 minutes).
@@ -430,13 +472,16 @@ class StateStore:
         self._ack_engine.dispose()
 
     # ---- Slack: feedback, unanswered questions, event de-duplication, workspaces, retention ---------------
-    def record_feedback(self, user_id: str, question: str, answer_id: str, vote: str, now: datetime) -> int:
-        """Store one 👍/👎 vote. `vote` is 'up' or 'down' (ValueError otherwise); returns the new row id."""
+    def record_feedback(self, user_id: str, question: str, answer_id: str, vote: str, now: datetime, *,
+                        team: str = "") -> int:
+        """Store one 👍/👎 vote made in workspace `team` ('' in single-workspace mode). `vote` is 'up' or
+        'down' (ValueError otherwise); returns the new row id."""
         if vote not in ("up", "down"):
             raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
         with self._tx(write=True) as c:
             res = c.execute(sa.insert(_FEEDBACK).values(user_id=user_id, question=question, answer_id=answer_id,
-                                                        vote=vote, created_utc=_utc(now)).returning(_FEEDBACK.c.id))
+                                                        vote=vote, created_utc=_utc(now), team=team)
+                             .returning(_FEEDBACK.c.id))
             return int(res.scalar_one())
 
     def feedback_since(self, since: datetime | None = None) -> list[FeedbackVote]:
@@ -447,11 +492,14 @@ class StateStore:
                              .where(t.created_utc >= (_utc(since) if since else "")).order_by(t.created_utc, t.id))
             return [FeedbackVote(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5])) for r in rows]
 
-    def log_unanswered(self, user_id: str, question: str, normalised: str, now: datetime) -> int:
-        """Log a question the bot could not answer (for `strikebot kb gaps`); returns the new row id."""
+    def log_unanswered(self, user_id: str, question: str, normalised: str, now: datetime, *,
+                       team: str = "") -> int:
+        """Log a question the bot could not answer in workspace `team` ('' in single-workspace mode), for
+        `strikebot kb gaps`; returns the new row id."""
         with self._tx(write=True) as c:
             res = c.execute(sa.insert(_UNANSWERED).values(user_id=user_id, question=question, normalised=normalised,
-                                                          created_utc=_utc(now)).returning(_UNANSWERED.c.id))
+                                                          created_utc=_utc(now), team=team)
+                             .returning(_UNANSWERED.c.id))
             return int(res.scalar_one())
 
     def unanswered_since(self, since: datetime | None = None) -> list[UnansweredQuestion]:
@@ -539,7 +587,7 @@ class StateStore:
         return self._event_claim(row)
 
     def disable_workspace(self, team: str, reason: str, now: datetime) -> None:
-        """Stop sending to workspace `team` (tokens revoked / app uninstalled); its data is kept."""
+        """Stop sending to workspace `team` (tokens revoked / app uninstalled; `forget_workspace` deletes its data)."""
         ins = self._insert(_WORKSPACES).values(team=team, disabled_utc=_utc(now), reason=reason)
         with self._tx(write=True) as c:
             c.execute(ins.on_conflict_do_update(index_elements=["team"], set_={
@@ -562,6 +610,57 @@ class StateStore:
         t = _WORKSPACES.c
         with self._tx() as c:
             return set(c.execute(sa.select(t.team).where(t.disabled_utc.is_not(None))).scalars())
+
+    def workspace_settings(self, team: str) -> tuple[tuple[str, ...], str | None]:
+        """(admins, default reminder channel) stored for workspace `team` ('' = the single workspace); ((),
+        None) when nothing is stored."""
+        t = _WORKSPACES.c
+        with self._tx() as c:
+            row = c.execute(sa.select(t.admins, t.reminder_channel).where(t.team == team)).first()
+        if not row:
+            return (), None
+        return tuple(a for a in row[0].split(",") if a), row[1] or None
+
+    def set_workspace_settings(self, team: str, *, admins: tuple[str, ...] | None = None,
+                               reminder_channel: str | None = None) -> None:
+        """Store workspace `team`'s admins (Slack user ids) and/or default reminder channel id ('' clears
+        it); an argument left None is left as it is."""
+        values: dict[str, str] = {}
+        if admins is not None:
+            values["admins"] = ",".join(admins)
+        if reminder_channel is not None:
+            values["reminder_channel"] = reminder_channel
+        with self._tx(write=True) as c:
+            c.execute(self._insert(_WORKSPACES).values(team=team).on_conflict_do_nothing())
+            if values:
+                c.execute(sa.update(_WORKSPACES).where(_WORKSPACES.c.team == team).values(**values))
+
+    def default_reminder_channels(self) -> list[tuple[str, str]]:
+        """(team, channel) for every workspace with a stored default reminder channel."""
+        t = _WORKSPACES.c
+        with self._tx() as c:
+            return [(r[0], r[1]) for r in c.execute(sa.select(t.team, t.reminder_channel)
+                                                    .where(t.reminder_channel != "").order_by(t.team))]
+
+    def forget_workspace(self, team: str, *, events_of: str | None = None) -> dict[str, int]:
+        """Delete everything stored about workspace `team` (its state-database key; the app was uninstalled
+        there): its subscriptions and their sent log, questions and user ids (unanswered), feedback votes and
+        settings, and the event claims (which may hold a question being answered) of Slack team id `events_of`
+        (default `team`), in one transaction. The `workspaces` row stays only as the disabled flag, if one was
+        set. Returns {table: rows deleted}."""
+        subs = sa.select(_SUBSCRIPTIONS.c.id).where(_SUBSCRIPTIONS.c.team == team).scalar_subquery()
+        prefix = f"{events_of if events_of is not None else team}:"
+        with self._tx(write=True) as c:
+            counts = {
+                "event_claims": c.execute(sa.delete(_CLAIMS).where(
+                    sa.func.substr(_CLAIMS.c.event_key, 1, len(prefix)) == prefix)).rowcount,
+                "reminders_sent": c.execute(sa.delete(_SENT).where(_SENT.c.subscription_id.in_(subs))).rowcount,
+                "subscriptions": c.execute(sa.delete(_SUBSCRIPTIONS).where(_SUBSCRIPTIONS.c.team == team)).rowcount,
+                "feedback": c.execute(sa.delete(_FEEDBACK).where(_FEEDBACK.c.team == team)).rowcount,
+                "unanswered": c.execute(sa.delete(_UNANSWERED).where(_UNANSWERED.c.team == team)).rowcount,
+            }
+            c.execute(sa.update(_WORKSPACES).where(_WORKSPACES.c.team == team).values(admins="", reminder_channel=""))
+        return counts
 
     def purge(self, older_than_days: int, now: datetime) -> dict[str, int]:
         """Delete questions and user IDs (feedback, unanswered) older than `older_than_days` days, and event
@@ -588,34 +687,41 @@ class StateStore:
 
     def subscribe(self, channel: str, targets: tuple[str, ...], offsets: tuple[str, ...], now: datetime, *,
                   created_by: str = "", team: str = "") -> Subscription:
-        """Subscribe `channel` (or replace its subscription): `targets` organisation/staff-group ids (empty =
-        all ballots), `offsets` like ('7d', '1d', '0d'). It takes effect at `now` (aware) and is un-paused;
-        the id, and so the sent log, are kept. Returns the stored subscription."""
+        """Subscribe `channel` of workspace `team` ('' in single-workspace mode), or replace its subscription:
+        `targets` organisation/staff-group ids (empty = all ballots), `offsets` like ('7d', '1d', '0d'). It
+        takes effect at `now` (aware) and is un-paused; the id, and so the sent log, are kept. Returns the
+        stored subscription."""
         ins = self._insert(_SUBSCRIPTIONS).values(channel=channel, team=team, unions=";".join(targets),
                                                   offsets=",".join(offsets), created_by=created_by,
                                                   created_utc=_utc(now))
-        new = {k: ins.excluded[k] for k in ("team", "unions", "offsets", "created_by", "created_utc")}
+        new = {k: ins.excluded[k] for k in ("unions", "offsets", "created_by", "created_utc")}
         with self._tx(write=True) as c:
-            row = c.execute(ins.on_conflict_do_update(index_elements=["channel"],
+            row = c.execute(ins.on_conflict_do_update(index_elements=["team", "channel"],
                                                       set_={**new, "paused_utc": None, "paused_reason": ""})
                             .returning(*_SUBSCRIPTIONS.c)).one()
         return self._subscription(row)
 
-    def unsubscribe(self, channel: str) -> bool:
-        """Remove `channel`'s subscription; True if there was one. Its sent log is kept."""
+    def unsubscribe(self, channel: str, *, team: str = "") -> bool:
+        """Remove the subscription of `channel` in workspace `team`; True if there was one. Its sent log is
+        kept."""
+        t = _SUBSCRIPTIONS.c
         with self._tx(write=True) as c:
-            return c.execute(sa.delete(_SUBSCRIPTIONS).where(_SUBSCRIPTIONS.c.channel == channel)).rowcount == 1
+            return c.execute(sa.delete(_SUBSCRIPTIONS).where(t.team == team, t.channel == channel)).rowcount == 1
 
-    def subscription(self, channel: str) -> Subscription | None:
-        """`channel`'s subscription, or None."""
+    def subscription(self, channel: str, *, team: str = "") -> Subscription | None:
+        """The subscription of `channel` in workspace `team`, or None."""
+        t = _SUBSCRIPTIONS.c
         with self._tx() as c:
-            r = c.execute(sa.select(_SUBSCRIPTIONS).where(_SUBSCRIPTIONS.c.channel == channel)).one_or_none()
+            r = c.execute(sa.select(_SUBSCRIPTIONS).where(t.team == team, t.channel == channel)).one_or_none()
         return self._subscription(r) if r else None
 
-    def subscriptions(self) -> list[Subscription]:
-        """Every subscription (paused ones too), oldest first."""
+    def subscriptions(self, *, team: str | None = None) -> list[Subscription]:
+        """Every subscription (paused ones too), oldest first; only workspace `team`'s unless None."""
+        q = sa.select(_SUBSCRIPTIONS).order_by(_SUBSCRIPTIONS.c.id)
+        if team is not None:
+            q = q.where(_SUBSCRIPTIONS.c.team == team)
         with self._tx() as c:
-            return [self._subscription(r) for r in c.execute(sa.select(_SUBSCRIPTIONS).order_by(_SUBSCRIPTIONS.c.id))]
+            return [self._subscription(r) for r in c.execute(q)]
 
     def pause_subscription(self, subscription_id: int, reason: str, now: datetime) -> bool:
         """Pause a subscription (Slack refused to post: `reason` like 'not_in_channel'). True only for the

@@ -452,8 +452,7 @@ def test_scheduler_thread_sends_due_once_and_subscribes_reminder_channel(world: 
 
 
 def test_disabled_workspace_gets_no_reminders_until_enabled(world: World) -> None:
-    sub = world.subscribe()
-    world.state.subscribe(sub.channel, sub.targets, sub.offsets, sub.created, team="T0GONE")
+    subscribe(world.kb, world.state, CHANNEL, (), at(SUBSCRIBED), created_by="U0ADMIN01", team="T0GONE")
     world.state.disable_workspace("T0GONE", "token_revoked", at("2023-04-20T09:00:00+01:00"))
     assert world.send("2023-04-21T09:00:00+01:00").sent == []
     assert world.fake.posts(CHANNEL) == [] and _status(world.state) == {}

@@ -65,7 +65,7 @@ def _race(n: int, target: Path | str, call) -> list:  # noqa: ANN001 - call(stor
 
 def test_new_database_is_migrated_to_the_latest_version_and_reopening_runs_nothing(state_target) -> None:  # noqa: ANN001
     first = StateStore(state_target)
-    assert first.migrate() == len(MIGRATIONS) == 2
+    assert first.migrate() == len(MIGRATIONS) == 3
     first.record_feedback("U1", "q", "a", "up", NOW)
     again = StateStore(state_target)  # a restart, or a second instance
     assert again.migrate() == len(MIGRATIONS)
@@ -276,7 +276,7 @@ def test_subscribe_stores_and_replacing_keeps_the_id_and_unpauses(store: StateSt
     assert again.id == sub.id
     assert (again.targets, again.offsets, again.created_by, again.paused, again.paused_reason) == (
         (), ("0d",), "U2", None, "")
-    assert store.subscription("C1") == again
+    assert store.subscription("C1", team="T1") == again
 
 
 def test_subscriptions_are_listed_oldest_first_and_removed(store: StateStore) -> None:

@@ -1,5 +1,8 @@
 """`create_app(settings, kb, state, *, client=None) -> App`: the Bolt app, built by a factory (never at import).
 
+Single-workspace mode uses SLACK_BOT_TOKEN; OAuth mode (SLACK_CLIENT_ID + SLACK_CLIENT_SECRET) adds Bolt's
+install flow and takes each workspace's token from its installation (bot/slack/oauth.py).
+
 Wires the listeners (bot/slack/listeners/*), one global middleware that claims each event (de-duplicating
 Slack's retries and the same message under another event id) and drops traffic from disabled workspaces, and
 the single error handler. Every listener is registered with `off_ack_path`: Bolt runs with
@@ -33,6 +36,7 @@ from bot.knowledge import KnowledgeBase
 from bot.models import Answer
 from bot.periodic import start_periodic
 from bot.slack import blocks
+from bot.slack.oauth import WorkspaceInstallations, cached_authorize, oauth_settings
 from bot.state import StateStore, StateUnavailable
 
 log = logging.getLogger(__name__)
@@ -105,6 +109,10 @@ class Deps:
     lease: timedelta = timedelta(seconds=120)
     retry_delay: timedelta = timedelta(seconds=60)
     on_error: Callable[..., None] | None = None
+    installations: WorkspaceInstallations | None = None  # OAuth mode only
+    # `client_for(team)`: a client with workspace `team`'s token, None when it is not installed (work done
+    # outside a request: resumed replies; set by create_app)
+    client_for: Callable[[str], WebClient | None] | None = None
     pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         max_workers=LISTENER_POOL, thread_name_prefix="strikebot-work"))
     gate: AckGate = field(default_factory=AckGate)
@@ -123,6 +131,11 @@ class Deps:
                 self._memory.popitem(last=False)
             return True
 
+    def team_key(self, team: str | None) -> str:
+        """The key of workspace `team` in the state database: its id in OAuth mode, '' in single-workspace
+        mode (where everything stored belongs to the one workspace)."""
+        return (team or "") if self.settings.oauth else ""
+
 
 def make_client(settings: Settings) -> WebClient:
     """A WebClient for `settings` (SLACK_API_URL or Slack's) that retries HTTP 429 after Retry-After (up to 3
@@ -131,27 +144,58 @@ def make_client(settings: Settings) -> WebClient:
                      retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
 
 
+def workspace_clients(settings: Settings, installations: WorkspaceInstallations | None,
+                      client: WebClient) -> Callable[[str], WebClient | None]:
+    """`client_for(team) -> WebClient | None` for work done outside a request (reminders, resumed replies): in
+    single-workspace mode always `client`; in OAuth mode a client like `client` with workspace `team`'s
+    installed bot token (None when it is not installed)."""
+    if installations is None:
+        return lambda team: client
+
+    def client_for(team: str) -> WebClient | None:
+        token = installations.bot_token(team) if team else None
+        if token is None:
+            return None
+        return WebClient(token=token, base_url=client.base_url, timeout=client.timeout,
+                         retry_handlers=client.retry_handlers.copy())
+
+    return client_for
+
+
 def create_app(settings: Settings, kb: KnowledgeBase, state: StateStore, *, client: WebClient | None = None,
                now: Callable[[], datetime] | None = None) -> App:
     """Build the Bolt app.
 
-    Args: `settings` (bot token required; signing secret turns request verification on — HTTP mode needs it),
-    `kb`, `state`, an optional `client` (default: `make_client(settings)`), an optional clock `now()`.
-    Returns an App with every listener registered; nothing is sent to Slack until a request arrives."""
+    Args: `settings` (a bot token, or OAuth mode's client id and secret; the signing secret turns request
+    verification on — HTTP mode needs it), `kb`, `state`, an optional `client` (default:
+    `make_client(settings)`; its base URL serves oauth.v2.access and auth.test too), an optional clock `now()`.
+    Returns an App with every listener registered (in OAuth mode also `app.oauth_flow`, serving
+    /slack/install and /slack/oauth_redirect); nothing is sent to Slack until a request arrives."""
     client = client or make_client(settings)
-    if client.token is None:
-        client.token = settings.slack_bot_token
-    app = App(
+    installations: WorkspaceInstallations | None = None
+    common = dict(
         signing_secret=settings.slack_signing_secret or "",
-        client=client,  # carries the bot token; Bolt takes it from here
-        token_verification_enabled=False,  # `serve` calls auth.test itself, with a clear message on failure
         request_verification_enabled=bool(settings.slack_signing_secret),
         # the ack runs in the request thread (see off_ack_path); work goes to the listener pool
         process_before_response=True,
         logger=logging.getLogger("bot.slack.bolt"),
     )
+    if settings.oauth:
+        client.token = None  # each request gets a client with its workspace's token
+        installations = WorkspaceInstallations(settings, state)
+        app = App(client=client, oauth_settings=oauth_settings(settings, state, installations),
+                  authorize=cached_authorize(settings, installations, client), **common)
+    else:
+        if client.token is None:
+            client.token = settings.slack_bot_token
+        app = App(
+            client=client,  # carries the bot token; Bolt takes it from here
+            token_verification_enabled=False,  # `serve` calls auth.test itself, with a clear message on failure
+            **common,
+        )
     lease = timedelta(seconds=settings.claim_lease_s)
-    deps = Deps(settings, kb, state, now or _utcnow, lease=lease, retry_delay=min(lease, timedelta(seconds=60)))
+    deps = Deps(settings, kb, state, now or _utcnow, lease=lease, retry_delay=min(lease, timedelta(seconds=60)),
+                installations=installations, client_for=workspace_clients(settings, installations, client))
     deps.on_error = _error_handler(deps)
     app.use(_guard(deps))
     from bot.slack.listeners import actions, commands, events, home, messages

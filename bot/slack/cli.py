@@ -10,13 +10,19 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.config import ConfigError, Settings, load_settings, require_slack
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.state import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,9 @@ def serve_settings(environ: Mapping[str, str], *, force_http: bool) -> tuple[Set
         settings = Settings(environ.get("SLACK_BOT_TOKEN") or None, environ.get("SLACK_SIGNING_SECRET") or None,
                             environ.get("SLACK_APP_TOKEN") or None, None, Path("."), Path("."), None, (), 90)
     http = force_http or not settings.slack_app_token
+    if settings.oauth and not http:
+        problems.append("SLACK_APP_TOKEN (Socket Mode) and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth mode) are "
+                        "both set: the install pages need HTTP mode; unset SLACK_APP_TOKEN or pass --http")
     try:
         require_slack(settings, http=http)
     except ConfigError as exc:
@@ -74,9 +83,11 @@ def register(main: click.Group, kb_group: click.Group) -> None:
             return
         from bot.slack.server import serve_http
 
+        oauth = ", GET /slack/install, GET /slack/oauth_redirect" if settings.oauth else ""
+
         def announce(bound: int) -> None:
             click.echo(f"strikebot: HTTP mode on {host}:{bound} with {workers} worker(s) "
-                       "(POST /slack/events, GET /healthz)", err=True)
+                       f"(POST /slack/events, GET /healthz{oauth})", err=True)
 
         try:
             serve_http(lambda sock: _run(settings, sock), host=host, port=port, workers=workers,
@@ -126,6 +137,61 @@ def register(main: click.Group, kb_group: click.Group) -> None:
         def state_group() -> None:
             """The runtime-state database: feedback, unanswered questions, reminders."""
 
+    @main.group("workspace")
+    def workspace_group() -> None:
+        """OAuth mode: a workspace's own admins and default reminder channel (single-workspace mode uses
+        STRIKEBOT_ADMINS and REMINDER_CHANNEL)."""
+
+    @workspace_group.command("show")
+    @click.argument("team")
+    def workspace_show(team: str) -> None:
+        """TEAM's installation (OAuth mode), admins and default reminder channel."""
+        from bot.cli import _settings, open_state
+
+        settings = _settings()
+        state = open_state(settings)
+        admins, channel = state.workspace_settings(team)
+        installed = "-"
+        if settings.oauth:
+            from bot.slack.oauth import WorkspaceInstallations
+
+            installed = "yes" if WorkspaceInstallations(settings, state).bot_token(team) else "no"
+        click.echo(f"workspace {team}: installed {installed}, disabled {'yes' if state.is_disabled(team) else 'no'}, "
+                   f"admins {', '.join(admins) or '(anyone)'}, default reminder channel {channel or '(none)'}")
+
+    @workspace_group.command("set")
+    @click.argument("team")
+    @click.option("--admins", default=None, metavar="U1,U2",
+                  help="Comma-separated Slack user ids who alone may change that workspace's reminders ('' = anyone).")
+    @click.option("--reminder-channel", "channel", default=None, metavar="CHANNEL_ID",
+                  help="Channel subscribed to every ballot-deadline reminder ('' = none).")
+    @now_option
+    def workspace_set(team: str, admins: str | None, channel: str | None, now_text: str | None) -> None:
+        """Set TEAM's admins and/or default reminder channel (subscribed from --now at once)."""
+        import re
+
+        from bot.cli import _settings, open_state
+        from bot.reminder_service import CHANNEL_ID, set_default_channel
+
+        settings = _settings()
+        if not settings.oauth:
+            _fail_config(["strikebot workspace is for OAuth mode (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET); in "
+                          "single-workspace mode set STRIKEBOT_ADMINS and REMINDER_CHANNEL"])
+        ids = tuple(a.strip() for a in (admins or "").split(",") if a.strip()) if admins is not None else None
+        if ids and any(not re.fullmatch(r"[UW][A-Z0-9]{2,}", a) for a in ids):
+            raise click.BadParameter(f"{admins!r} is not a list of Slack user ids (U…)", param_hint="--admins")
+        if channel and not CHANNEL_ID.match(channel):
+            raise click.BadParameter(f"{channel!r} is not a channel id (C…)", param_hint="--reminder-channel")
+        state = open_state(settings)
+        state.set_workspace_settings(team, admins=ids)
+        if channel:
+            set_default_channel(state, team, channel, resolve_now(now_text))
+        elif channel is not None:
+            state.set_workspace_settings(team, reminder_channel="")
+        got_admins, got_channel = state.workspace_settings(team)
+        click.echo(f"workspace {team}: admins {', '.join(got_admins) or '(anyone)'}, "
+                   f"default reminder channel {got_channel or '(none)'}")
+
     @state_group.command("purge")
     @click.option("--older-than", "older_than", type=click.IntRange(min=0), default=None, metavar="DAYS",
                   help="Delete questions and user IDs older than DAYS days (default: STRIKEBOT_RETENTION_DAYS).")
@@ -152,8 +218,9 @@ def shorten(text: str, limit: int = 120) -> str:
 
 
 def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | None
-    """One serving process: check the token, start the background jobs (retention sweep, reminder scheduler,
-    claim resumer), then serve HTTP on the listening `sock`, or Socket Mode when `sock` is None."""
+    """One serving process: check the token (single-workspace mode; in OAuth mode each workspace's token is
+    checked when first used), start the background jobs (retention sweep, reminder scheduler, claim resumer),
+    then serve HTTP on the listening `sock`, or Socket Mode when `sock` is None."""
     from slack_sdk.errors import SlackApiError
 
     from bot.cli import open_kb, open_state
@@ -166,15 +233,20 @@ def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | No
     kb = open_kb(settings)
     state = open_state(settings)
     app = create_app(settings, kb, state)
-    try:
-        auth = app.client.auth_test()
-    except SlackApiError as exc:
-        _fail_config([f"SLACK_BOT_TOKEN was refused by Slack ({exc.response.get('error')})"])
-    except OSError as exc:
-        click.echo(f"Cannot reach Slack's Web API: {exc}", err=True)
-        sys.exit(1)
-    team = auth.get("team_id") or ""
-    state.enable_workspace(team)
+    team = ""
+    if settings.oauth and (settings.reminder_channel or settings.admins):
+        click.echo("strikebot: OAuth mode ignores REMINDER_CHANNEL and STRIKEBOT_ADMINS (single-workspace settings); "
+                   "use `strikebot workspace set TEAM --reminder-channel … --admins …`", err=True)
+    if not settings.oauth:
+        try:
+            auth = app.client.auth_test()
+        except SlackApiError as exc:
+            _fail_config([f"SLACK_BOT_TOKEN was refused by Slack ({exc.response.get('error')})"])
+        except OSError as exc:
+            click.echo(f"Cannot reach Slack's Web API: {exc}", err=True)
+            sys.exit(1)
+        team = auth.get("team_id") or ""
+        state.enable_workspace(team)
     stop = threading.Event()
     start_retention_sweeper(open_state(settings), settings.retention_days, lambda: parse_now(None),
                             stop_event=stop)
@@ -200,4 +272,15 @@ def _start_reminders(settings: Settings, kb, state, client, stop: threading.Even
         from bot.reminder_delivery import start_scheduler
     except ImportError:
         return
-    start_scheduler(settings, kb, state, client, stop_event=stop, team=team)
+    start_scheduler(settings, kb, state, client, stop_event=stop, team=team or None,
+                    client_for=reminder_clients(settings, state, client) if settings.oauth else None)
+
+
+def reminder_clients(settings: Settings, state: StateStore,
+                     client: WebClient) -> Callable[[str], WebClient | None]:
+    """`client_for(team)` for the reminders: OAuth mode looks each workspace's bot token up in the state
+    database; single-workspace mode always answers `client`."""
+    from bot.slack.app import workspace_clients
+    from bot.slack.oauth import WorkspaceInstallations
+
+    return workspace_clients(settings, WorkspaceInstallations(settings, state) if settings.oauth else None, client)

@@ -78,13 +78,13 @@ def outcome_of(exc: Exception) -> str:
 
 
 def reply_to_event(deps: Deps, client: WebClient, event: dict, *, bot_user_id: str | None, claim: Claim | None,
-                   resumed: bool = False) -> None:
-    """Answer a mention (in its thread) or a DM (in the DM) and post it exactly once under `claim`.
-    `resumed`: the claim was taken over from an earlier holder, so look for its reply before posting."""
+                   resumed: bool = False, team: str | None = None) -> None:
+    """Answer a mention (in its thread) or a DM (in the DM) of workspace `team` and post it exactly once under
+    `claim`. `resumed`: the claim was taken over from an earlier holder, so look for its reply before posting."""
     from bot.slack.listeners.replies import answer_reply
 
     question = slack_to_plain(event.get("text"), bot_user_id=bot_user_id)
-    msg = answer_reply(deps, question, user_id=event["user"])
+    msg = answer_reply(deps, question, user_id=event["user"], team=team)
     post_reply(deps, client, event, msg, thread_ts=thread_of(event), claim=claim, resumed=resumed)
 
 
@@ -240,10 +240,16 @@ def resume_expired(deps: Deps, client: WebClient) -> int:
             deps.state.finish_event(held.event_key, held.owner, deps.wall(), status="failed", detail="no work")
             continue
         claim = Claim(held.event_key, held.owner, held.attempts)
+        team = str(work.get("team") or "")
+        poster = deps.client_for(team) if deps.client_for is not None else client  # the workspace's token
+        if poster is None:  # OAuth mode, and the workspace has uninstalled since: nothing may be posted there
+            deps.state.finish_event(held.event_key, held.owner, deps.wall(), status="failed", detail="not installed")
+            continue
         if held.attempts > MAX_ATTEMPTS:
-            _retry_later(deps, client, event, claim, held.detail or "lease ran out", thread_of(event))
+            _retry_later(deps, poster, event, claim, held.detail or "lease ran out", thread_of(event))
             continue
         log.info("resuming %s (try %d; %s)", held.event_key, held.attempts, held.detail or "its process stopped")
         _count("resumed")
-        reply_to_event(deps, client, event, bot_user_id=work.get("bot_user_id"), claim=claim, resumed=True)
+        reply_to_event(deps, poster, event, bot_user_id=work.get("bot_user_id"), claim=claim, resumed=True,
+                       team=team)
     return taken

@@ -109,14 +109,22 @@ class SlackWSGI:
         return self.bolt(environ, start_response)
 
     def _answer(self, body: dict, claim: Claim, bot_user_id: str | None) -> None:
-        """Answer an admitted question event under its claim, in the listener pool, once no ack is waiting;
-        an exception goes to the one error handler."""
+        """Answer an admitted question event under its claim, in the listener pool, once no ack is waiting,
+        with its workspace's client (`deps.client_for`: in OAuth mode the installed token; a workspace with no
+        installation gets nothing and its claim is closed); an exception goes to the one error handler."""
         self.deps.gate.yield_to_acks()
+        team = str(body.get("team_id") or "")
+        client = self.deps.client_for(team) if self.deps.client_for is not None else self.app.client
+        if client is None:
+            log.warning("event %s from workspace %s, which has not installed the app: not answered", claim.key, team)
+            self.deps.state.finish_event(claim.key, claim.owner, self.deps.wall(), status="failed",
+                                         detail="not installed")
+            return
         try:
-            reply_to_event(self.deps, self.app.client, body["event"], bot_user_id=bot_user_id, claim=claim)
+            reply_to_event(self.deps, client, body["event"], bot_user_id=bot_user_id, claim=claim, team=team)
         except Exception as error:  # noqa: BLE001 - handed to the one error handler, as Bolt would
             assert self.deps.on_error is not None
-            self.deps.on_error(error, body, log, None, self.app.client, {"claim": claim})
+            self.deps.on_error(error, body, log, None, client, {"claim": claim})
 
     def _later(self, request: BoltRequest) -> None:
         """Bolt's handling of an acked request, in the listener pool, once no ack is waiting."""

@@ -7,6 +7,9 @@ per method with `fake.script(method, Reply(...), ...)`. Messages posted (chat.po
 scripted with `created=True`) are kept with their metadata and returned by conversations.history /
 conversations.replies. `fake.hold(method)` makes the next call of `method` wait until the test releases it
 (e.g. to kill the bot while its post is in flight).
+OAuth: `fake.add_workspace(team, token)` returns a code that `oauth.v2.access` exchanges for that workspace's
+bot token; `auth.test` then answers for the workspace whose token it is given. Every call records the
+Authorization header it came with (`call.auth`), so tests can check which workspace's token was used.
 """
 
 from __future__ import annotations
@@ -59,6 +62,12 @@ class Call:
     path: str
     body: dict
     at: float
+    auth: str = ""  # the Authorization header ('Bearer xoxb-…'; Basic for oauth.v2.access)
+
+    @property
+    def token(self) -> str:
+        """The bearer token the call carried ('' if none)."""
+        return self.auth[7:] if self.auth.startswith("Bearer ") else ""
 
 
 def not_ok(error: str) -> Reply:
@@ -86,6 +95,7 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._recorded = threading.Condition(self._lock)  # notified on every recorded call: waiters never poll
         self._ts = 1700000000
+        self.workspaces: dict[str, dict] = {}  # bot token -> {team, bot_user, bot_id, installer, code}
         self.messages: dict[str, list[dict]] = {}  # channel -> messages posted, oldest first
         self._holds: dict[str, list[Hold]] = {}
         fake = self
@@ -98,7 +108,8 @@ class FakeSlack:
                 if self.path.startswith("/upload/"):  # files_upload_v2 step 2: the raw file bytes
                     reply = fake._record_upload(self.path, data)
                 else:
-                    reply = fake._record(self.path, self.headers.get("Content-Type") or "", data.decode("utf-8"))
+                    reply = fake._record(self.path, self.headers.get("Content-Type") or "", data.decode("utf-8"),
+                                         self.headers.get("Authorization") or "")
                 if reply is None:  # drop the connection without answering
                     self.close_connection = True
                     self.connection.shutdown(2)
@@ -143,6 +154,16 @@ class FakeSlack:
         with self._lock:
             self._scripts.setdefault(method, []).extend(replies)
 
+    def add_workspace(self, team: str, token: str, *, bot_user: str = BOT_USER, bot_id: str = BOT_ID,
+                      installer: str = "U0INSTALL") -> str:
+        """Make a workspace `team` whose install yields bot `token`; returns the OAuth code for
+        oauth.v2.access (what Slack appends to the redirect URL)."""
+        code = f"code-{team}-{len(self.workspaces)}"
+        with self._lock:
+            self.workspaces[token] = {"team": team, "bot_user": bot_user, "bot_id": bot_id,
+                                      "installer": installer, "code": code}
+        return code
+
     def hold(self, method: str) -> Hold:
         """Make the next call of `method` wait until the returned Hold is released."""
         h = Hold()
@@ -159,14 +180,14 @@ class FakeSlack:
              "bot_id": BOT_ID})
         return ts
 
-    def _record(self, path: str, ctype: str, raw: str) -> Reply | None:
+    def _record(self, path: str, ctype: str, raw: str, auth: str = "") -> Reply | None:
         if "json" in ctype:
             body = json.loads(raw or "{}")
         else:
             body = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(raw).items()}
         method = path.split("/api/", 1)[1].split("?")[0] if "/api/" in path else "response_url"
         with self._lock:
-            self.calls.append(Call(method, path, body, time.monotonic()))
+            self.calls.append(Call(method, path, body, time.monotonic(), auth))
             self._recorded.notify_all()
             holds = self._holds.get(method)
             held = holds.pop(0) if holds else None
@@ -192,17 +213,7 @@ class FakeSlack:
             if method in ("conversations.history", "conversations.replies"):
                 return Reply(self._history(method, body))
             self._ts += 1
-        return Reply(self._default(method, body))
-
-    def _history(self, method: str, body: dict) -> dict:
-        """conversations.history / .replies over the kept messages (lock held), newest first."""
-        oldest = float(body.get("oldest") or 0)
-        msgs = [m for m in self.messages.get(str(body.get("channel")), []) if float(m["ts"]) >= oldest]
-        if method == "conversations.replies":
-            msgs = [m for m in msgs if m.get("thread_ts") == body.get("ts")]
-        else:
-            msgs = [m for m in msgs if not m.get("thread_ts")]
-        return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
+        return Reply(self._default(method, body, auth))
 
     def _record_upload(self, path: str, data: bytes) -> Reply:
         file_id = path.rsplit("/", 1)[-1]
@@ -212,7 +223,24 @@ class FakeSlack:
             self._recorded.notify_all()
         return Reply({"ok": True}) if file_id.startswith("F") else Reply({"ok": False}, 404)
 
-    def _default(self, method: str, body: dict) -> dict:
+    def _default(self, method: str, body: dict, auth: str = "") -> dict:
+        token = auth[7:] if auth.startswith("Bearer ") else ""
+        if method == "oauth.v2.access":
+            ws = next(((t, w) for t, w in self.workspaces.items() if w["code"] == body.get("code")), None)
+            if ws is None or not auth.startswith("Basic "):
+                return {"ok": False, "error": "invalid_code" if ws is None else "invalid_client_id"}
+            t, w = ws
+            return {"ok": True, "app_id": "A0TEST", "authed_user": {"id": w["installer"]},
+                    "scope": body.get("scope") or "app_mentions:read,chat:write,commands", "token_type": "bot",
+                    "access_token": t, "bot_user_id": w["bot_user"], "team": {"id": w["team"], "name": w["team"]},
+                    "enterprise": None, "is_enterprise_install": False}
+        if method == "auth.test" and token in self.workspaces:
+            w = self.workspaces[token]
+            return {"ok": True, "url": "https://test.slack.com/", "team": w["team"], "user": "strikebot",
+                    "team_id": w["team"], "user_id": w["bot_user"], "bot_id": w["bot_id"],
+                    "is_enterprise_install": False}
+        if method == "auth.test" and token.startswith("xoxb-gone"):
+            return {"ok": False, "error": "invalid_auth"}
         if method == "auth.test":
             return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "strikebot",
                     "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
@@ -230,6 +258,16 @@ class FakeSlack:
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title"), "name": f.get("title")}
                                           for f in files]}
         return {"ok": True}
+
+    def _history(self, method: str, body: dict) -> dict:
+        """conversations.history / .replies over the kept messages (lock held), newest first."""
+        oldest = float(body.get("oldest") or 0)
+        msgs = [m for m in self.messages.get(str(body.get("channel")), []) if float(m["ts"]) >= oldest]
+        if method == "conversations.replies":
+            msgs = [m for m in msgs if m.get("thread_ts") == body.get("ts")]
+        else:
+            msgs = [m for m in msgs if not m.get("thread_ts")]
+        return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
 
     # ---- inspection ---------------------------------------------------------------------------------------
     def of(self, method: str) -> list[Call]:

@@ -64,11 +64,12 @@ class SlackTestBot:
         except urllib.error.HTTPError as e:
             return Sent(e.code, e.read().decode())
 
-    def event(self, event: dict, *, event_id: str | None = None, retry: int | None = None, **kw) -> Sent:
-        """Deliver an Events API `event` inside an event_callback envelope."""
-        envelope = {"token": "legacy", "team_id": TEAM, "api_app_id": "A0TEST", "type": "event_callback",
+    def event(self, event: dict, *, event_id: str | None = None, retry: int | None = None, team: str = TEAM,
+              **kw) -> Sent:
+        """Deliver an Events API `event` of workspace `team` inside an event_callback envelope."""
+        envelope = {"token": "legacy", "team_id": team, "api_app_id": "A0TEST", "type": "event_callback",
                     "event_id": event_id or f"Ev{next(_ids):06d}", "event_time": int(time.time()), "event": event,
-                    "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}]}
+                    "authorizations": [{"team_id": team, "user_id": BOT_USER, "is_bot": True}]}
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         return self.post(json.dumps(envelope), "application/json", headers=headers, **kw)
 
@@ -86,8 +87,8 @@ class SlackTestBot:
         return self.event(ev), ev
 
     def command(self, command: str, text: str = "", *, user: str = "U0ALICE", channel: str = "C0CHAN",
-                response: str = "cmd", **kw) -> Sent:
-        form = {"token": "legacy", "team_id": TEAM, "team_domain": "test", "channel_id": channel,
+                response: str = "cmd", team: str = TEAM, **kw) -> Sent:
+        form = {"token": "legacy", "team_id": team, "team_domain": "test", "channel_id": channel,
                 "channel_name": "general", "user_id": user, "user_name": "alice", "command": command,
                 "text": text, "api_app_id": "A0TEST", "response_url": self.fake.response_url(response),
                 "trigger_id": "1.2.3"}

@@ -112,8 +112,10 @@ def test_healthz_reports_the_newest_as_of_and_curated_through_dates(bot):
     {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}},
     {"type": "app_uninstalled"},
 ])
-def test_revoked_or_uninstalled_workspace_is_left_alone_and_its_data_kept(bot, event):
+def test_revoked_or_uninstalled_workspace_is_left_alone_and_its_data_deleted(bot, event):
     bot.state.record_feedback("U0ALICE", "q", "a", "up", NOW)
+    bot.state.log_unanswered("U0ALICE", "q?", "q", NOW)
+    bot.state.subscribe("C0NEWS", (), ("1d",), NOW)
     assert bot.event({**event, "event_ts": "1.1"}).status == 200
     deadline = time.monotonic() + 5
     while not bot.state.is_disabled("T0TEST") and time.monotonic() < deadline:
@@ -123,7 +125,8 @@ def test_revoked_or_uninstalled_workspace_is_left_alone_and_its_data_kept(bot, e
     assert sent.status == 200
     bot.settle()
     assert bot.posts() == []
-    assert len(bot.state.feedback_since()) == 1
+    assert bot.state.feedback_since() == [] and bot.state.unanswered_since() == []
+    assert bot.state.subscriptions() == []
     bot.state.enable_workspace("T0TEST")
     bot.mention("and now?")
     bot.fake.wait_for("chat.postMessage")

@@ -62,13 +62,15 @@ def register(app: App, deps: Deps) -> None:
 
     @off_ack_path(app.action(re.compile(rf"^{blocks.SUGGEST_PREFIX}\d+$")), deps)
     def on_suggestion(action: dict, body: dict, respond: Respond) -> None:
-        _private(respond, answer_reply(deps, action.get("value") or "", user_id=body["user"]["id"], share=True))
+        _private(respond, answer_reply(deps, action.get("value") or "", user_id=body["user"]["id"], share=True,
+                                       team=(body.get("team") or {}).get("id")))
 
     def on_feedback(action: dict, body: dict, respond: Respond) -> None:
         data = _value(action)
         vote = "up" if action["action_id"] == blocks.FEEDBACK_UP else "down"
         question = str(data.get("q", ""))
-        deps.state.record_feedback(body["user"]["id"], question, str(data.get("a", "")), vote, deps.now())
+        deps.state.record_feedback(body["user"]["id"], question, str(data.get("a", "")), vote, deps.now(),
+                                   team=deps.team_key((body.get("team") or {}).get("id")))
         message = body.get("message") or {}
         if message.get("blocks"):
             shown, text = message["blocks"], message.get("text") or ""

@@ -2,9 +2,9 @@
 group]`.
 
 Acked at once in the request thread (`off_ack_path`); the work runs in the listener pool and replies
-ephemerally through `respond()` (the response_url) with
-a 'Share in channel' button. `remind` is delegated to bot.reminder_service.handle_remind; its verbs accept the
-command line's words too (`subscribe`/`unsubscribe` as well as `on`/`off`, bot.help.REMIND_VERBS).
+ephemerally through `respond()` (the response_url) with a 'Share in channel' button. `remind` is delegated to
+bot.reminder_service.handle_remind; its verbs accept the command line's words too (`subscribe`/`unsubscribe` as
+well as `on`/`off`, bot.help.REMIND_VERBS).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def _remind(deps: Deps, command: dict, text: str) -> blocks.Message:
     text = f"{REMIND_VERBS.get(verb.lower(), verb)} {rest}".strip()
     reply = handle_remind(deps.settings, deps.kb, deps.state, user_id=command["user_id"],
                           channel_id=command["channel_id"], text=text, now=deps.now(),
-                          team=command.get("team_id", ""))
+                          team=deps.team_key(command.get("team_id")))
     return blocks.Message(reply, [blocks.section(reply)])  # reminder_service composes Slack-safe mrkdwn
 
 
@@ -76,13 +76,14 @@ def _strikebot(deps: Deps, command: dict) -> blocks.Message:
     verb = verb.lower()
     if verb == "ask":
         question = slack_to_plain(rest)
-        return answer_reply(deps, question, user_id=command["user_id"], share=True)
+        return answer_reply(deps, question, user_id=command["user_id"], share=True, team=command.get("team_id"))
     if verb in ("totals", "ballots", "strikes"):
         return digest_reply(deps, verb, slack_to_plain(rest))
     if verb == "remind":
         return _remind(deps, command, rest.strip())
     if verb and verb != "help":  # '/strikebot when is the next strike?' is a question too
-        return answer_reply(deps, slack_to_plain(raw), user_id=command["user_id"], share=True)
+        return answer_reply(deps, slack_to_plain(raw), user_id=command["user_id"], share=True,
+                            team=command.get("team_id"))
     return blocks.help_message()
 
 

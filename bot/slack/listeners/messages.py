@@ -21,10 +21,12 @@ def register(app: App, deps: Deps) -> None:
     @off_ack_path(app.event("app_mention"), deps)
     def on_mention(event: dict, client: WebClient, context: BoltContext) -> None:
         if answerable(event, context.bot_user_id):
-            reply_to_event(deps, client, event, bot_user_id=context.bot_user_id, claim=context.get("claim"))
+            reply_to_event(deps, client, event, bot_user_id=context.bot_user_id, claim=context.get("claim"),
+                           team=context.team_id)
 
     @off_ack_path(app.event("message"), deps)
     def on_message(event: dict, client: WebClient, context: BoltContext) -> None:
         # every message event lands here (so each gets its 200); only people's DMs are answered
         if answerable(event, context.bot_user_id):
-            reply_to_event(deps, client, event, bot_user_id=context.bot_user_id, claim=context.get("claim"))
+            reply_to_event(deps, client, event, bot_user_id=context.bot_user_id, claim=context.get("claim"),
+                           team=context.team_id)

@@ -24,8 +24,9 @@ def small_talk_reply(question: str) -> blocks.Message | None:
     return blocks.notice(REPLIES[kind]) if kind else None
 
 
-def answer_reply(deps: Deps, question: str, *, user_id: str, share: bool = False) -> blocks.Message:
-    """Answer `question` (plain text) for `user_id` at `deps.now()`.
+def answer_reply(deps: Deps, question: str, *, user_id: str, share: bool = False,
+                 team: str | None = None) -> blocks.Message:
+    """Answer `question` (plain text) for `user_id` of workspace `team` at `deps.now()`.
 
     Returns the reply Message; with `share` it carries a 'Share in channel' button (ephemeral replies).
     A no_answer is logged to the state database (question, normalised form, user, time)."""
@@ -35,7 +36,8 @@ def answer_reply(deps: Deps, question: str, *, user_id: str, share: bool = False
     now = deps.now()
     ans = deps.answer(question, deps.kb, now)
     if ans.status == "no_answer":
-        deps.state.log_unanswered(user_id, question, normalise_question(question), now)
+        deps.state.log_unanswered(user_id, question, normalise_question(question), now,
+                                  team=deps.team_key(team))
     return render_answer(deps, question, ans, share=share)
 
 
