@@ -62,8 +62,19 @@ def _latest_year(keys: list[StrikeKey], u: Understanding, now: datetime) -> list
     return [k for k in pool if k.start.local_first.year == year]
 
 
+NEAR = 5.0  # similarity points (0–100) within which two facts match a question equally well
+
+
 def _rank_by_text(u: Understanding, facts: list, text_of) -> list[tuple[float, object]]:  # noqa: ANN001
-    """`facts` with their similarity (0–100) to the question, best first; ties keep the given order."""
+    """`facts` (in time order, oldest first) with their similarity (0–100) to the question, best first. For a
+    question naming no time, facts within NEAR of the best count as equally good and the latest of them comes
+    first ('the turnout of the resident doctors ballot' means the latest such ballot, not an older one whose
+    subject shares a word more); otherwise ties keep the given order."""
     scores = similarities(u.norm, [normalised(text_of(f)) for f in facts])
-    return sorted(zip(scores, facts, strict=True), key=lambda x: -x[0])
+    ranked = sorted(zip(scores, range(len(facts)), facts, strict=True), key=lambda x: -x[0])
+    if ranked and not u.has_when():
+        best = ranked[0][0]
+        near = sorted((x for x in ranked if x[0] >= best - NEAR), key=lambda x: -x[1])
+        ranked = near + [x for x in ranked if x[0] < best - NEAR]
+    return [(score, f) for score, _i, f in ranked]
 
