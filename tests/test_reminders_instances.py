@@ -8,33 +8,13 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
-
-from tests.test_reminders_delivery import CHANNEL, World
-
-try:
-    from tests.reminders_fake_slack import FakeSlack
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from reminders_fake_slack import FakeSlack
+from tests.test_reminders_delivery import CHANNEL, World, fake, world  # noqa: F401 (shared fixtures)
 
 CHANNELS = [CHANNEL] + [f"C0REMIND{n:02d}" for n in range(2, 9)]  # 8 channels x 2 ballots = 16 reminders due
 
 
-@pytest.fixture
-def fake():  # noqa: ANN201
-    f = FakeSlack.start()
-    yield f
-    f.stop()
-
-
-@pytest.fixture
-def world(tmp_path: Path, fake: FakeSlack, state_target: Path | str) -> World:
-    return World(tmp_path, fake, state_target)
-
-
-def test_two_send_due_processes_on_one_database_post_each_reminder_once(world: World) -> None:
+def test_two_send_due_processes_on_one_database_post_each_reminder_once(world: World) -> None:  # noqa: F811
     for channel in CHANNELS:
         world.subscribe(channel)
     env = {**os.environ, **world.env}

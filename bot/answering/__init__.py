@@ -11,8 +11,8 @@ Calibration of MIN_SCORE and MIN_MARGIN: see docs/calibration.md.
 
 from __future__ import annotations
 
-from bot.answering.decision import MIN_MARGIN, MIN_SCORE, STALE_AFTER, answer
+from bot.answering.decision import MIN_MARGIN, MIN_SCORE, answer
 from bot.answering.time import _in_windows
 from bot.answering.understanding import Understanding, understand
 
-__all__ = ["MIN_MARGIN", "MIN_SCORE", "STALE_AFTER", "Understanding", "_in_windows", "answer", "understand"]
+__all__ = ["MIN_MARGIN", "MIN_SCORE", "Understanding", "_in_windows", "answer", "understand"]

@@ -28,7 +28,6 @@ MIN_SCORE = 0.62  # best candidate must reach this
 MIN_MARGIN = 0.06  # and beat the runner-up (a different answer) by this much
 FAQ_VERBATIM = 0.9  # an FAQ phrasing matched this closely wins over a structured intent (not for numbers/dates)
 FAQ_MIN = 0.72  # FAQ / free-text path: similarity needed when no structured intent applies
-STALE_AFTER = timedelta(days=90)
 
 
 HANDLERS = {
