@@ -98,6 +98,7 @@ TABLES: dict[str, list[Col]] = {
         _c("variant_of", "ref", ref="offers"),
         _c("status", "enum", True, ("offered", "accepted", "rejected", "imposed", "implemented", "superseded")),
         _c("summary", req=True), SRC, OTHER, _c("announced", "date"), _c("consolidated_average", "bool"),
+        _c("status_as_of", "date"), _c("status_source_id", "ref", ref="sources"),
     ],
     "figures": [
         _c("id", "id", True),
@@ -381,6 +382,15 @@ def _currency_checks(table: str, row: Row) -> list[str]:
         date = v.get("date")
         if isinstance(ann, PartialDate) and isinstance(date, PartialDate) and ann.last < date.first:
             out.append(f"{where}: announced: {ann.text} is before the offer's date {date.text}")
+        as_of, src = v.get("status_as_of"), v.get("status_source_id")
+        if bool(as_of) != bool(src):
+            missing = "status_source_id" if as_of else "status_as_of"
+            out.append(f"{where}: {missing}: required with {'status_as_of' if as_of else 'status_source_id'} "
+                       "(a status is reported on a date, by a source)")
+        if isinstance(as_of, PartialDate) and isinstance(date, PartialDate) and as_of.last < date.first:
+            out.append(f"{where}: status_as_of: {as_of.text} is before the offer's date {date.text}")
+        if as_of and v.get("status") == "offered":
+            out.append(f"{where}: status_as_of: an offer still 'offered' has no later status to date")
     return out
 
 

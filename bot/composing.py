@@ -102,8 +102,11 @@ def sources_of(facts: list[Fact], now: datetime | None = None) -> list[Source]:
 
 
 def _status_sources(f: Fact, now: datetime | None) -> list[Source]:
-    """A strike's status source (once that status was confirmed at `now`) and its second end's source (once
-    published): the reply shows both, so both are cited."""
+    """A strike's or offer's status source (once that status was confirmed at `now`) and a strike's second end's
+    source (once published): the reply shows both, so both are cited."""
+    if isinstance(f, Offer):
+        return [f.status_source] if f.status_source is not None and (
+            now is None or f.status_at(now) == f.status) else []
     if not isinstance(f, Strike):
         return []
     out = []
@@ -411,9 +414,12 @@ def offers_text(kb: KnowledgeBase, offers: list[Offer], variants: list[Offer], n
         years = f" for {' and '.join(o.pay_years)}" if o.pay_years else ""
         who = org_label(n.orgs.get(o.offered_by), o.offered_by)
         # a record of a deal that was accepted, imposed or put into payslips is an award on that date, not an offer
-        noun = "offer" if o.status in ("offered", "rejected", "superseded") else "pay award"
+        status = o.status_at(now)
+        noun = "offer" if status in ("offered", "rejected", "superseded") else "pay award"
+        reported = (f" ({fmt_partial(o.status_as_of, weekday=False)})"
+                    if o.status_as_of is not None and status == o.status else "")
         line = (f"{who} {noun} of {fmt_partial(o.date, weekday=False)} to {n.groups_text(o.staff_groups)}{years}: "
-                f"{terms}. Status: {o.status}.")
+                f"{terms}. Status: {status}{reported}.")
         for v in (x for x in variants if x.variant_of == o.id):
             line += f" {v.source.publisher} reported it as {_terms(v)}."
         lines.append(line)

@@ -136,7 +136,9 @@ class Ballot:
 class Offer:
     """A pay offer or award. Percentages in %, money in GBP; `pay_years` like ('2023/24',).
     `announced` is when it became public (None = from its date, once a curated source is out);
-    `consolidated_average` means `consolidated_pct` is an average across pay points, not every one's rise."""
+    `consolidated_average` means `consolidated_pct` is an average across pay points, not every one's rise.
+    `status_as_of` is when `status` was reported, by `status_source` (None = known from the offer's date):
+    before then the offer was still on the table (`status_at`)."""
 
     id: str
     offered_by: str
@@ -158,6 +160,16 @@ class Offer:
     other_sources: tuple[Source, ...] = ()
     announced: PartialDate | None = None
     consolidated_average: bool = False
+    status_as_of: PartialDate | None = None
+    status_source: Source | None = None
+
+    def status_at(self, now: datetime) -> str:
+        """The status as known at `now` (aware UTC): the curated `status` once it was reported (`status_as_of`
+        begun at `now`, or undated), else 'offered' (made public, its outcome not yet reported). One of the
+        statuses in knowledge/README.md's offers row."""
+        if self.status_as_of is None or self.status_as_of.first <= now:
+            return self.status
+        return "offered"
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,9 @@ CREATE TABLE offers (
   summary TEXT NOT NULL, source_id TEXT NOT NULL REFERENCES sources(id),
   other_source_ids TEXT NOT NULL DEFAULT '',
   announced_text TEXT NOT NULL DEFAULT '', announced_utc TEXT,    -- when the offer became public ('' = see sources)
-  consolidated_average INTEGER NOT NULL DEFAULT 0                  -- 1 = consolidated_pct is an average across pay points
+  consolidated_average INTEGER NOT NULL DEFAULT 0,                 -- 1 = consolidated_pct is an average across pay points
+  status_as_of_text TEXT NOT NULL DEFAULT '', status_as_of_utc TEXT, -- when `status` was reported ('' = from `date`)
+  status_source_id TEXT REFERENCES sources(id)                    -- the source that reported it
 );
 
 CREATE TABLE figures (

@@ -84,7 +84,7 @@ def test_new_2026_facts_with_their_sources(real_kb) -> None:
 def test_weak_sources_are_no_longer_primary(real_kb) -> None:
     assert real_kb.get("ballot", "bma-cons-2024-revised-referendum").source.id == "nhsconfed-wiredgov-2024-04-08-consultants"
     assert real_kb.get("offer", "cons-2024-revised-offer").source.id == "nhsconfed-wiredgov-2024-04-08-consultants"
-    assert real_kb.get("offer", "jd-2024-07-offer").source.id == "lbc-2024-09-16-jd-accept"
+    assert real_kb.get("offer", "jd-2024-07-offer").source.id == "bma-2024-07-29-jd-offer"  # the BMA's own release
 
 
 # ---- answers a reader asks ------------------------------------------------------------------------------------
@@ -173,7 +173,8 @@ def test_mandate_past_its_expiry_is_never_current(real_kb) -> None:
 
 def test_caveat_only_for_now_questions_more_than_30_days_past_curated_through(real_kb) -> None:
     late = ask(real_kb, "When is the next strike?", "2026-12-01")
-    assert late.text.count(CAVEAT) == 1 and late.text.endswith(CAVEAT)
+    assert late.text.count(CAVEAT) == 1 and late.body.endswith(CAVEAT)  # the last line before the sources
+    assert late.text.index(CAVEAT) < late.text.index("\nSource")
     assert "knowledge base (its" not in late.text
     soon = ask(real_kb, "When is the next strike?", "2026-07-25")  # within 30 days of 30 June 2026
     assert "My knowledge runs to" not in soon.text
@@ -233,6 +234,18 @@ def test_build_rejects_bad_currency_columns(tmp_path) -> None:
                           "date, by a source)") for p in problems)
     assert any(p.endswith("strikes.csv:3: end_alt_source_id: end_alt and end_alt_source_id go together (another "
                           "source's end)") for p in problems)
+
+
+def test_build_rejects_bad_offer_status_dates(tmp_path) -> None:
+    d = _tiny(tmp_path)
+    _add_columns(d, "offers.csv", {"afc-2023": {"status_as_of": "2023-01-02"}})
+    problems = _problems(d)
+    assert any(p.endswith("offers.csv:2: status_source_id: required with status_as_of (a status is reported on a "
+                          "date, by a source)") for p in problems)
+    assert any(p.endswith("offers.csv:2: status_as_of: 2023-01-02 is before the offer's date 2023-03-16")
+               for p in problems)
+    assert any(p.endswith("offers.csv:2: status_as_of: an offer still 'offered' has no later status to date")
+               for p in problems)
 
 
 def test_build_checks_the_curated_through_date(tmp_path) -> None:

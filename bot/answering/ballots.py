@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot import composing as C
 from bot.answering.result import Result
-from bot.answering.selection import _entities, _load, _rank_by_text
+from bot.answering.selection import _distinguished, _entities, _load, _rank_by_text
 from bot.answering.time import _windows
 from bot.answering.understanding import Understanding
 from bot.catalog import BallotKey, known_by
@@ -56,7 +56,8 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     if u.ballot_field == "opens":
         return _opening(kb, u, ballots, now)
     if u.intent == "ballot_deadline" or u.order == "next" or (u.answer_type == "date" and u.tense == "future"):
-        open_now = [b for b in ballots if b.closes and b.closes.last >= now]
+        open_now = _distinguished(kb, u, [b for b in ballots if b.closes and b.closes.last >= now],
+                                  lambda b: b.subject)
         if open_now:
             chosen = _load(kb, "ballot", open_now[:3])
             return Result("ballot_deadline", chosen, 0.9 if len(chosen) == 1 else 0.8,

@@ -73,7 +73,7 @@ def _answer(question: str, kb: KnowledgeBase, now: datetime, *, whole: bool = Tr
     body = C.without_sources(result.text) + stale
     headline, detail, emphasis = C.headline_and_detail(kb, facts, body, now)
     return Answer(
-        status="answered", text=result.text + stale, confidence=round(min(result.score, 1.0), 3),
+        status="answered", text=body + result.text[len(C.without_sources(result.text)):], confidence=round(min(result.score, 1.0), 3),
         intent=result.intent,
         matched=Match(C.kind_of(primary), primary.id, result.score * 100) if primary else None,
         sources=C.sources_of([*facts, *result.cited], now), facts=facts, as_of=C.as_of_text(facts),
@@ -103,8 +103,12 @@ def _contract(kb: KnowledgeBase, u: Understanding, r: Result | None) -> Result |
     if not u.answer_types:
         return r
     given = gives(kb, r)
-    if u.answer_type not in given and not (r.intent == "faq" and u.answer_type in u.weak_types):
-        return None  # (an FAQ phrasing matched closely is trusted over a hint such as 'respond')
+    strong = [t for t in u.answer_types if t not in u.weak_types]
+    if u.answer_type not in given and not (r.intent == "faq" and u.answer_type in u.weak_types) and not (
+            len(strong) > 1 and any(t in given for t in strong[1:])):
+        # (an FAQ phrasing matched closely is trusted over a hint such as 'respond'; a question asking two
+        # things, 'why … and when does it run?', gets the part the reply gives, the other named as not known)
+        return None
     missing = [] if u.answer_type in u.weak_types else [
         t for t in u.answer_types if t not in u.weak_types and t not in given]
     if missing:

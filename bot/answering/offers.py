@@ -47,7 +47,7 @@ def handle_offers(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
     offers.sort(key=lambda o: o.date.last)
     if u.has("present") and u.tense == "present" and not u.has_when() and not u.order:
         # 'what is the offer?': one still on the table, never an award already paid
-        offers = [o for o in offers if o.status in ("offered", "accepted", "rejected")]
+        offers = [o for o in offers if o.status_at(now) in ("offered", "accepted", "rejected")]
         if not offers:
             return None
     if u.order in ("latest", "last") or u.has("present") and not u.has_when():

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.answering.time import _windows
-from bot.answering.understanding import Understanding, text_form
+from bot.answering.understanding import Understanding, alias_index, text_form
 from bot.catalog import StrikeKey, known_by
 from bot.clock import LONDON
 from bot.knowledge import KnowledgeBase
-from bot.matching import normalised, similarities
+from bot.matching import normalised, similarities, stem, stem_text
 
 
 def _entities(u: Understanding) -> list[list[str]]:
@@ -78,3 +78,23 @@ def _rank_by_text(u: Understanding, facts: list, text_of) -> list[tuple[float, o
         ranked = near + [x for x in ranked if x[0] < best - NEAR]
     return [(score, f) for score, _i, f in ranked]
 
+
+
+def _distinguished(kb: KnowledgeBase, u: Understanding, facts: list, text_of) -> list:  # noqa: ANN001
+    """Of several facts that all agree with the question, those whose own text (`text_of(fact)`) holds the most
+    of the question's distinguishing words, when that singles some out: 'the ballot on jobs and pay' is the
+    re-ballot 'over jobs and pay', not the poll on a 'jobs-focused offer' open at the same time. A word counts
+    when it is not a name of the question's unions or staff groups and not in every fact's text (such words
+    agree with all of them); with no word that tells them apart, all are kept, in the given order."""
+    if len(facts) < 2:
+        return facts
+    stemmed = stem_text(text_form(kb, u.norm))
+    names = {w for a in alias_index(kb).find(stemmed) for w in a.phrase.split()}
+    texts = [{stem(w) for w in text_form(kb, text_of(f)).split()} for f in facts]
+    shared = set.intersection(*texts)
+    asked = {w for w in stemmed.split() if len(w) > 2 and w not in names and w not in shared}
+    counts = [len(asked & t) for t in texts]
+    best = max(counts)
+    if best == 0 or all(c == best for c in counts):
+        return facts
+    return [f for f, c in zip(facts, counts, strict=True) if c == best]

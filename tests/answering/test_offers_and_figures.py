@@ -8,9 +8,19 @@ def test_the_2026_27_agenda_for_change_award(ask) -> None:
     assert "3.3%" in a.text and a.sources
 
 
-def test_what_is_the_offer_never_gets_an_award_already_paid(ask) -> None:
+def test_what_is_the_offer_is_the_one_on_the_table_not_an_award_already_paid(ask) -> None:
     a = ask("What is the government's offer to junior doctors?", "2024-08-12T10:00")
-    assert a.status == "no_answer" and "6% consolidated" not in a.text
+    assert a.status == "answered" and "22.3%" in a.text and "6% consolidated" not in a.text
+    assert "Status: offered." in a.text  # accepted only on 16 September 2024
+    assert [s.id for s in a.sources] == ["bma-2024-07-29-jd-offer"]
+
+
+def test_an_offers_status_ages_with_now(ask) -> None:
+    before = ask("What was the July 2024 pay offer to junior doctors?", "2024-09-15T10:00")
+    after = ask("What was the July 2024 pay offer to junior doctors?", "2024-09-20T10:00")
+    assert "Status: offered." in before.text and "accepted" not in before.text
+    assert "Status: accepted (16 September 2024)." in after.text
+    assert "lbc-2024-09-16-jd-accept" in [s.id for s in after.sources]
 
 
 def test_a_place_gets_its_own_figure_or_none(ask) -> None:
