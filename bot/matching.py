@@ -74,7 +74,7 @@ def normalise(text: str) -> str:
     t = t.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     t = t.replace("\u2013", "-").replace("\u2014", "-").lower()
     t = re.sub(r"(\d),(\d{3})", r"\1\2", t)
-    t = re.sub(r"(\d)\s*%", r"\1 percent", t)
+    t = re.sub(r"(\d)\s*%", r"\1 percent", t).replace("%", " percent ")  # 'what % said yes' asks a percentage
     t = re.sub(r"\b(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|half a|a)\s*"
                r"(k|m|mn|bn|thousand|million|billion)\b", _number, t)
     t = re.sub(r"'s\b|s'(?=\s|$)", lambda m: "" if m.group(0) == "'s" else "s", t)

@@ -17,6 +17,8 @@ NOW = parse_now("2023-12-05T18:00")
     ("how many appointmnets were rescheduled in the april junoir doctors strike",
      {"answer_type": "count", "groups": {"junior_doctors"}, "month": 4}),
     ("What was the turnout in the CSP strike ballot?", {"answer_type": "percentage", "ballot_field": "turnout"}),
+    ("jr docs referendum on labour's offer, what % said yes?", {"answer_type": "percentage", "intent": "ballot_result"}),
+    ("are jr docs out again next week?", {"intent": "strike_dates", "groups": {"junior_doctors"}, "order": "next"}),
     ("how many rcn members voted in the pay offer consultation", {"ballot_field": "votes"}),
     ("when does the SoR's strike mandate expire", {"ballot_field": "mandate_expires", "unions": {"sor"}}),
     ("Who is striking over Christmas and when?", {"answer_types": ["who", "date"]}),
