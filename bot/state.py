@@ -364,6 +364,19 @@ class StateStore:
                                         .on_conflict_do_nothing().returning(sa.literal_column("1")))
         self._disabled_sql = self._compile(sa.select(_WORKSPACES.c.disabled_utc)
                                            .where(_WORKSPACES.c.team == sa.bindparam("team")))
+        # The statements every answered question makes after its ack (closing or deferring its claim, logging a
+        # decline), compiled the same way and run by `_fast_query` on the main pool: through SQLAlchemy's
+        # per-execution layer they were a third of the CPU time a reply costs this process (benchmarks/e2e.py).
+        t, bp = _CLAIMS.c, sa.bindparam
+        live = sa.and_(t.event_key == bp("p_key"), t.owner == bp("p_owner"), t.status == bp("p_live"))
+        self._finish_sql = self._compile(sa.update(_CLAIMS).where(live).values(
+            status=bp("p_status"), done_utc=bp("p_done"), reply_ts=bp("p_reply_ts"), detail=bp("p_detail"),
+            work=bp("p_work")))
+        self._defer_sql = self._compile(sa.update(_CLAIMS).where(live).values(lease_utc=bp("p_lease"),
+                                                                               detail=bp("p_detail")))
+        self._unanswered_sql = self._compile(sa.insert(_UNANSWERED).values(
+            {k: bp(k) for k in ("user_id", "question", "normalised", "created_utc", "team")})
+            .returning(_UNANSWERED.c.id))
         try:
             self.migrate()
         except sa.exc.DBAPIError as exc:  # unreachable, refused, read-only, not a database: the driver says which
@@ -408,23 +421,36 @@ class StateStore:
         SQLite writers hold this process's write lock and 50 acks compete for the GIL, made acks in a burst of
         50 wait twice as long (benchmarks/e2e.py). Raises StateUnavailable (busy past ACK_BUSY_TIMEOUT_S or
         failing)."""
+        return self._fast_query(compiled, params, write=write, ack=True)[0]
+
+    def _fast_query(self, compiled: tuple[str, tuple[str, ...] | None], params: dict[str, Any], *,
+                    write: bool, ack: bool = False) -> tuple[tuple | None, int]:
+        """Run one compiled statement (see `_compile`) in a transaction of its own, through a pooled DBAPI
+        cursor: on the ack pool with `ack` (errors and a busy lock past ACK_BUSY_TIMEOUT_S become
+        StateUnavailable), else on the main pool (errors are SQLAlchemy's DBAPIError subclasses, as from a
+        `_tx` query: OperationalError, IntegrityError, …). `write` queues on this process's SQLite write lock
+        first, as `_tx` does. Returns (its first row or None, its rowcount)."""
         sql, order = compiled
         args: Any = [params[k] for k in order] if order is not None else params
         lock = self._sqlite_write_lock if write and self.dialect == "sqlite" else None
-        if lock is not None and not lock.acquire(timeout=ACK_BUSY_TIMEOUT_S):
+        if lock is not None and not lock.acquire(timeout=ACK_BUSY_TIMEOUT_S if ack else -1):
             raise StateUnavailable(f"the state database was busy for over {ACK_BUSY_TIMEOUT_S} s")
         try:
-            conn = self._ack_engine.raw_connection()
+            conn = (self._ack_engine if ack else self.engine).raw_connection()
             try:
                 cur = conn.cursor()
                 cur.execute(sql, args)  # SQLite: autocommit, one statement; PostgreSQL: committed below
-                row = cur.fetchone()
+                row = cur.fetchone() if cur.description is not None else None
+                count = cur.rowcount
                 cur.close()
                 conn.commit()
-                return row
+                return row, count
             finally:
-                conn.close()  # back to the pool
+                conn.close()  # back to the pool (rolled back there if the commit was never reached)
         except self.engine.dialect.loaded_dbapi.Error as exc:
+            if not ack:
+                raise sa.exc.DBAPIError.instance(sql, args, exc, self.engine.dialect.loaded_dbapi.Error,
+                                                 dialect=self.engine.dialect) from exc
             raise StateUnavailable(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__) \
                 from exc
         finally:
@@ -496,11 +522,11 @@ class StateStore:
                        team: str = "") -> int:
         """Log a question the bot could not answer in workspace `team` ('' in single-workspace mode), for
         `strikebot kb gaps`; returns the new row id."""
-        with self._tx(write=True) as c:
-            res = c.execute(sa.insert(_UNANSWERED).values(user_id=user_id, question=question, normalised=normalised,
-                                                          created_utc=_utc(now), team=team)
-                             .returning(_UNANSWERED.c.id))
-            return int(res.scalar_one())
+        row, _ = self._fast_query(self._unanswered_sql, {"user_id": user_id, "question": question,
+                                                          "normalised": normalised, "created_utc": _utc(now),
+                                                          "team": team}, write=True)
+        assert row is not None  # INSERT … RETURNING always returns the new row
+        return int(row[0])
 
     def unanswered_since(self, since: datetime | None = None) -> list[UnansweredQuestion]:
         """Unanswered questions logged at or after `since` (all when None), oldest first."""
@@ -539,10 +565,6 @@ class StateStore:
             r = c.execute(sa.select(_CLAIMS).where(_CLAIMS.c.event_key == event_key)).one_or_none()
         return self._event_claim(r) if r else None
 
-    def _live_claim(self, event_key: str, owner: str) -> sa.ColumnElement[bool]:
-        t = _CLAIMS.c
-        return sa.and_(t.event_key == event_key, t.owner == owner, t.status == "claimed")
-
     def finish_event(self, event_key: str, owner: str, now: datetime, *, status: str = "done",
                      reply_ts: str = "", detail: str = "") -> bool:
         """Mark a claim `status` 'done' (the reply went out; `reply_ts` its Slack ts) or 'failed' (given up),
@@ -550,16 +572,15 @@ class StateStore:
         racing callers exactly one, e.g., sends the one apology."""
         if status not in ("done", "failed"):
             raise ValueError(f"status must be 'done' or 'failed', not {status!r}")
-        with self._tx(write=True) as c:
-            return c.execute(sa.update(_CLAIMS).where(self._live_claim(event_key, owner)).values(
-                status=status, done_utc=_utc(now), reply_ts=reply_ts or None, detail=detail, work="")).rowcount == 1
+        return self._fast_query(self._finish_sql, {
+            "p_key": event_key, "p_owner": owner, "p_live": "claimed", "p_status": status, "p_done": _utc(now),
+            "p_reply_ts": reply_ts or None, "p_detail": detail, "p_work": ""}, write=True)[1] == 1
 
     def defer_event(self, event_key: str, owner: str, until: datetime, detail: str) -> bool:
         """Keep a live claim but let its lease run out at `until` (aware), so that it is resumed then (the
         post failed for now, or its outcome is unknown). `detail` says why. True if `owner` still held it."""
-        with self._tx(write=True) as c:
-            return c.execute(sa.update(_CLAIMS).where(self._live_claim(event_key, owner))
-                             .values(lease_utc=_utc(until), detail=detail)).rowcount == 1
+        return self._fast_query(self._defer_sql, {"p_key": event_key, "p_owner": owner, "p_live": "claimed",
+                                                  "p_lease": _utc(until), "p_detail": detail}, write=True)[1] == 1
 
     def expired_event_claims(self, now: datetime, limit: int = 100) -> list[EventClaim]:
         """Live claims whose lease ran out by `now` (their holder died or gave them back), oldest first."""
