@@ -247,6 +247,7 @@ def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | No
             sys.exit(1)
         team = auth.get("team_id") or ""
         state.enable_workspace(team)
+    _warm_up(app)
     stop = threading.Event()
     start_retention_sweeper(open_state(settings), settings.retention_days, lambda: parse_now(None),
                             stop_event=stop)
@@ -262,6 +263,24 @@ def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | No
             SocketModeHandler(app, settings.slack_app_token).start()
     finally:
         stop.set()
+
+
+def _warm_up(app) -> None:  # noqa: ANN001 - slack_bolt.App
+    """Answer a few questions before serving (`warm_up`), so the first user after a start is not the one who
+    waits for the engine's one-off loading (~0.3 s); logs how long it took."""
+    import time
+
+    from bot.knowledge import KnowledgeBaseMissing
+    from bot.slack.app import deps_of
+    from bot.slack.listeners.replies import warm_up
+
+    t0 = time.perf_counter()
+    try:
+        answered = warm_up(deps_of(app))
+    except KnowledgeBaseMissing as exc:  # removed since it was opened: serving still answers /healthz with 503
+        log.warning("no warm-up: %s", exc)
+        return
+    log.info("warmed up in %.0f ms (%d questions answered)", (time.perf_counter() - t0) * 1000, answered)
 
 
 def _start_reminders(settings: Settings, kb, state, client, stop: threading.Event,  # noqa: ANN001

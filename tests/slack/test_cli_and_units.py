@@ -185,3 +185,27 @@ def test_manifest_matches_the_app():
     assert all(c["should_escape"] is True for c in commands.values())
     assert m["settings"]["interactivity"]["is_enabled"] and m["settings"]["socket_mode_enabled"]
     assert m["features"]["app_home"]["home_tab_enabled"] and m["features"]["app_home"]["messages_tab_enabled"]
+
+
+def test_warm_up_answers_every_path_once_and_records_nothing(tmp_path, kb_path):
+    """`serve` answers WARM_UP_QUESTIONS before serving: through the engine and the renderer, small talk
+    skipped, nothing logged as unanswered and nothing posted."""
+    from bot import answering
+    from bot.config import load_settings
+    from bot.slack.app import Deps
+    from bot.slack.listeners.replies import WARM_UP_QUESTIONS, warm_up
+    from tests.slack.conftest import NOW
+
+    asked: list[str] = []
+
+    def answer(question, kb, now):  # noqa: ANN001, ANN202
+        asked.append(question)
+        assert now == NOW
+        return answering.answer(question, kb, now=now)
+
+    state = StateStore(tmp_path / "state.sqlite")
+    deps = Deps(load_settings({"SLACK_BOT_TOKEN": "xoxb-test"}), KnowledgeBase.open(kb_path), state,
+                now=lambda: NOW, answer=answer)
+    assert warm_up(deps) == 5  # the figure, next strike, turnout, offer and FAQ; the misspelt and Mars ones decline
+    assert asked == [q for q in WARM_UP_QUESTIONS if q != "thanks"]
+    assert state.unanswered_since() == []

@@ -46,3 +46,30 @@ def render_answer(deps: Deps, question: str, ans: Answer, *, share: bool = False
     quotable = quote_for(ans, deps.kb, deps.now()) is not None
     return blocks.answer_message(question, ans, share={"kind": "ask", "q": question} if share else None,
                                  quote=quotable)
+
+
+# Questions answered once at start-up by `warm_up`: between them they take every path a first question would
+# (a figure, dates, a ballot, an offer, an FAQ, small talk, and a decline with a misspelt word, which loads the
+# English word frequencies and checks suggestions).
+WARM_UP_QUESTIONS = (
+    "How many appointments were rescheduled because of the junior doctors' strike in April 2023?",
+    "When is the next strike?", "What was the turnout in the RCN ballot?", "What is the latest pay offer?",
+    "Will my hospital appointment go ahead during a strike?", "how many apointments were cancled",
+    "What colour is the sky on Mars?", "thanks",
+)
+
+
+def warm_up(deps: Deps, questions: tuple[str, ...] = WARM_UP_QUESTIONS) -> int:
+    """Answer and render `questions` at `deps.now()` without posting or logging anything, so that what the
+    first questions after a start would pay once (the word-frequency table, the vocabulary index, hundreds of
+    regular expressions, the knowledge base's caches) is paid before serving. Returns how many were answered
+    ('answered' status). Raises what answering raises (KnowledgeBaseMissing when the file is gone)."""
+    answered = 0
+    for q in questions:
+        if small_talk_reply(q) is not None:
+            continue
+        ans = deps.answer(q, deps.kb, deps.now())
+        normalise_question(q)
+        render_answer(deps, q, ans)
+        answered += ans.status == "answered"
+    return answered
