@@ -374,6 +374,7 @@ class StateStore:
             work=bp("p_work")))
         self._defer_sql = self._compile(sa.update(_CLAIMS).where(live).values(lease_utc=bp("p_lease"),
                                                                                detail=bp("p_detail")))
+        self._hold_sql = self._compile(sa.update(_CLAIMS).where(live).values(lease_utc=bp("p_lease")))
         self._unanswered_sql = self._compile(sa.insert(_UNANSWERED).values(
             {k: bp(k) for k in ("user_id", "question", "normalised", "created_utc", "team")})
             .returning(_UNANSWERED.c.id))
@@ -581,6 +582,13 @@ class StateStore:
         post failed for now, or its outcome is unknown). `detail` says why. True if `owner` still held it."""
         return self._fast_query(self._defer_sql, {"p_key": event_key, "p_owner": owner, "p_live": "claimed",
                                                   "p_lease": _utc(until), "p_detail": detail}, write=True)[1] == 1
+
+    def hold_event(self, event_key: str, owner: str, until: datetime) -> bool:
+        """Extend a live claim's lease to `until` (aware) if `owner` still holds it; True if it did. Called
+        right before posting its reply: a holder so slow that its lease ran out and another process took the
+        claim over finds it gone (False) and must not post, or the reply would go out twice."""
+        return self._fast_query(self._hold_sql, {"p_key": event_key, "p_owner": owner, "p_live": "claimed",
+                                                 "p_lease": _utc(until)}, write=True)[1] == 1
 
     def expired_event_claims(self, now: datetime, limit: int = 100) -> list[EventClaim]:
         """Live claims whose lease ran out by `now` (their holder died or gave them back), oldest first."""

@@ -203,6 +203,17 @@ def test_a_deferred_claim_comes_back_when_its_lease_ends(store: StateStore) -> N
     assert (claim.detail, claim.lease) == ("ratelimited", NOW + timedelta(seconds=10))
 
 
+def test_only_the_current_holder_can_extend_a_claim_before_posting(store: StateStore) -> None:
+    owner = store.claim_event("T1:Ev1", NOW, work="{}", lease=timedelta(seconds=30))
+    assert store.hold_event("T1:Ev1", owner, NOW + timedelta(minutes=2)) is True
+    assert store.event_claim("T1:Ev1").lease == NOW + timedelta(minutes=2)
+    taken = store.take_expired_event("T1:Ev1", NOW + timedelta(minutes=3), timedelta(seconds=30))
+    assert store.hold_event("T1:Ev1", owner, NOW + timedelta(minutes=5)) is False  # taken over: do not post
+    assert store.event_claim("T1:Ev1").lease == NOW + timedelta(minutes=3, seconds=30)
+    assert store.finish_event("T1:Ev1", taken.owner, NOW) is True
+    assert store.hold_event("T1:Ev1", taken.owner, NOW + timedelta(minutes=5)) is False  # done: nothing to hold
+
+
 def test_an_expired_claim_raced_by_eight_instances_is_taken_by_exactly_one(state_target) -> None:  # noqa: ANN001
     StateStore(state_target).claim_event("T1:EvDead", NOW, work="{}", lease=timedelta(seconds=30))
     later = NOW + timedelta(minutes=1)

@@ -13,6 +13,9 @@ claim is closed as done after the post. What can go wrong, and what happens:
   in the conversation (conversations.replies / conversations.history, so the bot needs the channels:history,
   groups:history, im:history and mpim:history scopes), and posts only if there is none.
 - The process dies after the ack (kill -9) -> the same: its lease runs out and another process resumes it.
+- The holder is so slow that its lease ran out and another process took the claim over -> right before the
+  post the holder extends its lease only if the claim is still its own (`StateStore.hold_event`), and posts
+  nothing when it is not: the new holder answers.
 - After MAX_ATTEMPTS tries the claim is closed as failed and one short apology is posted — only by the caller
   that closed it, so at most one per question and never after a posted answer.
 
@@ -32,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack import blocks
 from bot.slack.text import slack_to_plain
@@ -140,6 +144,11 @@ def post_reply(deps: Deps, client: WebClient, event: dict, msg: blocks.Message, 
             log.info("reply for %s was already posted (ts %s): not posting again", key, found)
             deps.state.finish_event(key, claim.owner, deps.wall(), reply_ts=found)
             return found
+    if claim is not None and claim.durable and not _still_held(deps, claim):
+        _count("lost_claim")
+        log.warning("the claim on %s was taken over by another process before its reply was posted: not posting",
+                    key)
+        return None
     meta = {"metadata": {"event_type": REPLY_EVENT_TYPE, "event_payload": {"claim": key}}} if key else {}
     base = {"channel": channel, "thread_ts": thread_ts, "unfurl_links": False, "unfurl_media": False, **meta}
     attempt, fell_back = msg.kwargs(), False
@@ -174,6 +183,17 @@ def post_reply(deps: Deps, client: WebClient, event: dict, msg: blocks.Message, 
         except Exception as exc:  # noqa: BLE001 - the lease runs out; the resumer finds the reply and closes it
             log.warning("reply %s posted but its claim could not be closed now (%s)", key, exc)
     return ts
+
+
+def _still_held(deps: Deps, claim: Claim) -> bool:
+    """Extend `claim`'s lease for the post (`deps.lease` from now) if it is still this holder's; False when its
+    lease ran out and another process took it over (it answers instead). A state database failing right now
+    cannot say: the reply is posted (True), as it was before the check existed."""
+    try:
+        return deps.state.hold_event(claim.key, claim.owner, deps.wall() + deps.lease)
+    except SQLAlchemyError as exc:
+        log.warning("could not extend the claim on %s before posting (%s): posting anyway", claim.key, exc)
+        return True
 
 
 def _retry_later(deps: Deps, client: WebClient, event: dict, claim: Claim | None, why: str,

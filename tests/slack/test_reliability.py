@@ -150,3 +150,29 @@ def test_rebuilt_knowledge_base_is_served_without_restart(bot, kb_path, tmp_path
         assert "500,001" in body["text"] and before == "2023-04-17"
     finally:
         build(KB_FIXTURE, kb_path)
+
+
+def test_a_holder_whose_claim_was_taken_over_does_not_post(bot):
+    """A holder so slow that its lease ran out and another process took the claim over posts nothing; the new
+    holder posts the one reply (and its lease is extended for the post)."""
+    from datetime import UTC, datetime
+
+    from bot.slack import blocks
+    from bot.slack.app import Claim, deps_of
+    from bot.slack.delivery import COUNTS, post_reply
+
+    deps = deps_of(bot.app)
+    event = {"type": "app_mention", "user": "U0ALICE", "channel": "C0CHAN", "ts": "1681900000.424242", "text": "hi"}
+    start = datetime.now(UTC)
+    slow = bot.state.claim_event("T0TEST:EvSlow", start, work=json.dumps({"event": event}), lease=timedelta(0))
+    taken = bot.state.take_expired_event("T0TEST:EvSlow", start, timedelta(seconds=120))
+    assert slow and taken is not None and taken.owner != slow
+    lost = COUNTS["lost_claim"]
+    msg = blocks.notice("the answer")
+    assert post_reply(deps, bot.app.client, event, msg, thread_ts=event["ts"],
+                      claim=Claim("T0TEST:EvSlow", slow)) is None
+    assert COUNTS["lost_claim"] == lost + 1 and bot.posts() == []
+    ts = post_reply(deps, bot.app.client, event, msg, thread_ts=event["ts"], claim=Claim("T0TEST:EvSlow", taken.owner))
+    assert ts and [p["thread_ts"] for p in bot.posts()] == [event["ts"]]
+    done = bot.state.event_claim("T0TEST:EvSlow")
+    assert done.status == "done" and done.reply_ts == ts
