@@ -93,5 +93,5 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
                                           and b.turnout_pct < 50 for b in chosen):
         return None  # the one reason a ballot row holds: a strike mandate lost on the legal turnout threshold
     score = 0.9 if len(chosen) == 1 else 0.78
-    variants = [v for b in chosen for v in C.ballot_variants(kb, b)]
+    variants = [v for b in chosen for v in C.ballot_variants(kb, b, now)]
     return Result("ballot_result", chosen, score, C.ballots_result_text(kb, chosen, u, now), cited=variants)

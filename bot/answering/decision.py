@@ -104,8 +104,9 @@ def _contract(kb: KnowledgeBase, u: Understanding, r: Result | None) -> Result |
         return r
     given = gives(kb, r)
     strong = [t for t in u.answer_types if t not in u.weak_types]
+    instance = u.answer_type in u.weak_types and (u.order or u.nth or u.has_when())  # 'what is the latest strike'
     if u.answer_type not in given and not (r.intent == "faq" and u.answer_type in u.weak_types) and not (
-            len(strong) > 1 and any(t in given for t in strong[1:])):
+            len(strong) > 1 and any(t in given for t in strong[1:])) and not (instance and r.intent != "faq"):
         # (an FAQ phrasing matched closely is trusted over a hint such as 'respond'; a question asking two
         # things, 'why … and when does it run?', gets the part the reply gives, the other named as not known)
         return None
@@ -211,6 +212,9 @@ def _out_of_scope(u: Understanding, kb: KnowledgeBase, now: datetime) -> str | N
         r = handle_faq(kb, u, now) if u.faq_like else None
         if r is None or r.score < 0.8 or r.score - r.runner_up < MIN_MARGIN:
             return C.not_covered(kb, u.uncovered)
+    if u.uncovered and not u.faq_like:
+        # 'r midwives striking as well as the nurses?': the nurses' strikes do not answer for the midwives
+        return C.not_covered(kb, u.uncovered)
     if u.has("off_sector"):  # 'are train drivers striking on the same day as the nurses?': not held
         return C.out_of_scope(kb)
     if u.has("medical"):

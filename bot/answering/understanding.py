@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from bot.answering.vocabulary import Vocabulary, common_words, is_rare
 from bot.clock import LONDON
 from bot.knowledge import KnowledgeBase
-from bot.matching import MONTHS, NATIONS, AliasIndex, build_alias_index, normalise, stem_text
+from bot.matching import MONTHS, NATIONS, Alias, AliasIndex, build_alias_index, normalise, stem_text
 
 
 @dataclass
@@ -95,6 +95,22 @@ def _unknown_words(kb: KnowledgeBase, vocab: Vocabulary, names: frozenset[str], 
                 and w not in common_words() and is_rare(w) and not kb.mentions(w)):
             out.append(w)
     return out
+
+
+def defined_subject(norm: str) -> frozenset[str]:
+    """The words (stemmed) of what a 'what is X' question asks to have defined, up to a preposition: 'what is
+    the starting salary for an fy1 resident doctor' -> {'starting', 'salary'}; empty for other questions."""
+    m = re.match(r"(?:so |ok |hi )?what (?:is|are|s) (?:the |a |an )?(.+?)(?= for | of | in | on | at | to |$)",
+                 norm)
+    return frozenset(stem_text(m.group(1)).split()) if m else frozenset()
+
+
+def _asked_aliases(found: list[Alias], stemmed: str) -> list[Alias]:
+    """The names a question asks about, of those found in it (stemmed text): a name negated ('the july junior
+    doctors strike? not the consultants one') is left out, unless nothing else is named."""
+    negated = {id(a) for a in found if re.search(rf"\bnot (?:the |a |an )?{re.escape(a.phrase)}\b", stemmed)}
+    kept = [a for a in found if id(a) not in negated]
+    return kept if kept else found
 
 
 def nations_in(norm: str) -> set[str]:
@@ -194,7 +210,7 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
     u = Understanding(question, norm, classes=vocab.classes_in(norm))
     u.unknown_words = _unknown_words(kb, vocab, names, norm)
     stemmed = stem_text(norm)
-    for a in alias_index(kb).find(stemmed):
+    for a in _asked_aliases(alias_index(kb).find(stemmed), stemmed):
         if not a.covered:
             names = kb.organisations() if a.kind == "union" else kb.staff_groups()
             u.uncovered.append(names[a.entity_id].name)
@@ -222,9 +238,9 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
         u.order = vocab.first_value("order", norm)
         if u.order == "last" and u.has("last_verb"):
             u.order = None  # 'how long does the mandate last?
-    nth = re.search(r"\b(second|third|fourth|fifth) (?:\w+ ){0,4}?(strike|walkout)", norm)
-    if nth:
-        u.nth = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}[nth.group(1)]
+    nth = re.search(r"\b(second|third|fourth|fifth|2nd|3rd|4th|5th) (?:\w+ ){0,4}?(strike|walkout)", norm)
+    if nth and not (nth.group(1)[0].isdigit() and u.month):  # 'the 3rd march strike' is a day, not an ordinal
+        u.nth = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}.get(nth.group(1)) or int(nth.group(1)[0])
     if now is not None:
         _relative_dates(u, now)
         _named_period(u, vocab, now)
@@ -263,6 +279,8 @@ def _bare_day(u: Understanding, now: datetime) -> None:
     m = re.search(r"\b(?:the )?([0-3]?\d)(?:st|nd|rd|th)\b", u.norm)
     if not m or not 1 <= int(m.group(1)) <= 31:
         return
+    if re.match(r" (?:\w+ ){0,4}?(?:strike|walkout|ballot|mandate|round|offer)", u.norm[m.end():]):
+        return  # 'the 3rd junior doctor strike', 'the 4th mandate': an ordinal in a sequence, not a day
     day = int(m.group(1))
     local = now.astimezone(LONDON)
     index = local.year * 12 + local.month - 1

@@ -52,3 +52,8 @@ def test_headline_fits_a_phone_and_says_what_it_covers(ask) -> None:
     assert a.headline == ("196,225 appointments rescheduled in acute hospitals, England, in the junior doctors "
                           "strike of 11–15 April 2023 (as of 17 April 2023).")
     assert a.emphasis == "196,225" and "570" not in a.headline and len(a.headline) <= 200
+
+
+def test_a_variant_reported_after_now_is_not_shown(ask) -> None:
+    a = ask("what's the afc pay offer that's just been made?", "2023-03-20T10:00")
+    assert a.status == "answered" and "16 March 2023" in a.text and "5.2%" not in a.text  # The Independent: '2023-03'

@@ -48,3 +48,10 @@ def test_every_suggestion_is_a_question_the_bot_answers(ask) -> None:
         assert declined.status == "no_answer" and declined.suggestions, question
         for s in declined.suggestions:
             assert ask(s, now).status == "answered", (question, s)
+
+
+def test_a_definition_faq_answers_only_what_it_defines(ask) -> None:
+    a = ask("whats the starting salary for an FY1 resident doctor", "2026-01-10T10:00")
+    assert a.status == "no_answer" and "below consultant level" not in a.text
+    b = ask("what is a resident doctor?", "2026-01-10T10:00")
+    assert b.status == "answered" and "below consultant level" in b.text

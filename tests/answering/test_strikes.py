@@ -32,3 +32,26 @@ def test_the_five_day_strike_last_summer(ask) -> None:
     a = ask("how many appointments got rescheduled in last summer's five-day junior doctor strike?",
             "2024-03-01T10:00")
     assert "13–18 July 2023" in a.text and "24–28 February 2024" not in a.text
+
+
+def test_an_ordinal_counts_the_strikes_held_in_order(ask) -> None:
+    for q in ("when was the 3rd junior doctor strike", "when was the third junior doctors strike"):
+        a = ask(q, "2024-01-15T12:00")
+        assert a.status == "answered" and a.text.startswith("Third strike:") and "14–17 June 2023" in a.text
+    assert ask("what is the most recent resi doctors strike", "2026-03-01T09:00").matched.fact_id == "rd-2025-12-17"
+
+
+def test_a_negated_group_is_not_the_one_asked(ask) -> None:
+    a = ask("how many mental health appointments got moved during the july junior doctors strike? not the "
+            "consultants one", "2023-09-01T10:00")
+    assert "1,160" in a.text.split("\n")[0] and "1,474" not in a.text.split("\n")[0]
+
+
+def test_an_uncovered_group_beside_a_covered_one_is_declined(ask) -> None:
+    a = ask("r midwives striking as well as the nurses?", "2022-12-10T10:00")
+    assert a.status == "no_answer" and "15 December 2022" not in a.text
+
+
+def test_another_countrys_strike_is_not_englands(ask) -> None:
+    a = ask("when are the doctors in new zealand striking", "2023-08-02T10:00")
+    assert a.status == "no_answer" and "11 August" not in a.text
