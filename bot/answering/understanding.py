@@ -51,6 +51,7 @@ class Understanding:
     months: list[int] = field(default_factory=list)  # every month named, in order ('march vs april' -> [3, 4])
     strike_days_len: int | None = None  # 'the five-day strike' -> 5
     ballot_field: str = ""  # what of a ballot is asked: turnout, votes, opens, closes, mandate_expires ('' = result)
+    vote_outcome: str = ""  # the outcome a question names: 'accept' ('which unions accepted'), 'reject', or ''
 
     @property
     def answer_type(self) -> str:
@@ -261,6 +262,7 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
     u.intent = _intent(u)
     u.reason_or_place = reason_or_place(kb, norm)
     u.ballot_field = _ballot_field(u)
+    u.vote_outcome = vocab.first_value("vote_outcome", norm) or ""
     u.tense = vocab.first_value("tense", norm) or ""
     u.percents = [float(x) for x in re.findall(r"\b(\d+(?:\.\d+)?) percent\b", norm)]
     u.asks_for_appointments = _asks_for_appointments(u)
