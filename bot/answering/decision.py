@@ -195,13 +195,14 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
         if near_verbatim is not None and near_verbatim.score >= FAQ_VERBATIM:
             return near_verbatim  # a curated FAQ phrasing asked almost word for word: that is what was meant
     if u.intent in ("impact_figure", "cumulative_total", "staff_absent", "cost", "comparison") and (
-            numeric or not u.faq_like):
+            numeric or not (u.faq_like or u.has("personal"))):
         return structured()  # a "how many" question is answered with a figure or not at all, never with prose
     # background and patient questions try the FAQs first; a question about an offer or a vote asks for the fact
     faq_first = u.faq_like and not u.has_when() and u.intent not in ("pay_offer", "ballot_result", "ballot_deadline")
     first, second = (faq, structured) if faq_first else (structured, faq)
-    if u.has_when() and u.intent not in ("faq", "unknown"):
+    if u.has_when() and u.intent not in ("faq", "unknown") and not u.has("personal"):
         return structured()  # a dated question about strikes, votes or offers is never answered with FAQ prose
+        # (a personal one, 'strike day tomorrow - do i phone 999?', asks for advice: it falls through)
     return first() or second()
 
 
