@@ -174,6 +174,8 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
             return None  # a "why" or patient question is never answered with a list of dates
         if u.has("personal") and not u.has("numeric"):
             return None  # "can I strike if…", "is my practice striking?": advice, never a borrowed fact
+        if u.has("possessive"):
+            return None  # "how many of my appointments were cancelled?": no figure is about the asker's own
         asks = u.reason_or_place
         if asks == "where" or (asks == "why" and u.intent not in ("ballot_result", "ballot_deadline")):
             return None  # no structured fact says where (trusts, areas) or why, except a ballot's own result
