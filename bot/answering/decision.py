@@ -28,6 +28,9 @@ MIN_SCORE = 0.62  # best candidate must reach this
 MIN_MARGIN = 0.06  # and beat the runner-up (a different answer) by this much
 FAQ_VERBATIM = 0.9  # an FAQ phrasing matched this closely wins over a structured intent (not for numbers/dates)
 FAQ_MIN = 0.72  # FAQ / free-text path: similarity needed when no structured intent applies
+# a personal question ('will my scan go ahead on the strike day?') can only be answered with advice, so an FAQ that
+# leads every other by a clear margin may answer it from a little lower (no structured fact competes)
+FAQ_MIN_PERSONAL, PERSONAL_MARGIN = 0.68, 0.08
 
 
 HANDLERS = {
@@ -166,7 +169,13 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
         if u.has("percent"):
             return None  # FAQs carry no figures, so a question about "the 3% offer" is never one of theirs
         r = handle_faq(kb, u, now)
-        return r if r is not None and r.score >= FAQ_MIN and r.score - r.runner_up >= MIN_MARGIN else None
+        if r is None:
+            return None
+        margin = r.score - r.runner_up
+        if r.score >= FAQ_MIN and margin >= MIN_MARGIN:
+            return r
+        personal = u.has("personal") and r.score >= FAQ_MIN_PERSONAL and margin >= PERSONAL_MARGIN
+        return r if personal else None
 
     def structured() -> Result | None:
         if u.faq_like and u.intent in ("strike_dates", "next_strike") and (

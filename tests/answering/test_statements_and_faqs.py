@@ -64,3 +64,10 @@ def test_a_personal_question_with_a_date_gets_the_advice(ask) -> None:
     assert b.status == "answered" and b.matched.kind == "faq" and "196,225" not in b.text
     c = ask("how many of my appointments were cancelled in the april strike", "2023-05-01T10:00")
     assert c.status == "no_answer" and "196,225" not in c.text  # the national figure is not 'my' appointments
+
+
+def test_a_personal_question_takes_a_clearly_leading_faq_from_a_little_lower(ask) -> None:
+    a = ask("will my scan go ahead on the strike day? nobody has called me", "2023-01-10T10:00")
+    assert a.status == "answered" and a.matched.fact_id == "faq-appointment-go-ahead"
+    b = ask("what colour are the nurses' badges on strike days?", "2023-01-10T10:00")
+    assert b.matched is None or b.matched.kind != "faq"  # not personal: the usual FAQ threshold holds
