@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from bot.answering.vocabulary import Vocabulary, common_words, is_rare
 from bot.clock import LONDON
@@ -98,6 +99,7 @@ def _unknown_words(kb: KnowledgeBase, vocab: Vocabulary, names: frozenset[str], 
     return out
 
 
+@lru_cache(maxsize=4096)
 def defined_subject(norm: str) -> frozenset[str]:
     """The words (stemmed) of what a 'what is X' question asks to have defined, up to a preposition: 'what is
     the starting salary for an fy1 resident doctor' -> {'starting', 'salary'}; empty for other questions."""
