@@ -241,7 +241,7 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
         u.order = vocab.first_value("order", norm)
         if u.order == "last" and u.has("last_verb"):
             u.order = None  # 'how long does the mandate last?
-    nth = re.search(r"\b(second|third|fourth|fifth|2nd|3rd|4th|5th) (?:\w+ ){0,4}?(strike|walkout)", norm)
+    nth = re.search(r"\b(second|third|fourth|fifth|1st|2nd|3rd|4th|5th) (?:\w+ ){0,4}?(strike|walkout)", norm)
     if nth and not (nth.group(1)[0].isdigit() and u.month):  # 'the 3rd march strike' is a day, not an ordinal
         u.nth = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}.get(nth.group(1)) or int(nth.group(1)[0])
     if now is not None:
