@@ -381,7 +381,8 @@ def clauses(kb: KnowledgeBase, u: Understanding) -> list[str]:
     split before 'and' + a question word, each carrying the question's named unions and staff groups; [] when
     the question is not compound: fewer than two interrogatives, or a part that names no kind of fact of its
     own ('… and when does it run?' leans on the first part, so it is not split)."""
-    if len([t for t in u.answer_types if t not in u.weak_types]) < 2:
+    asked = [v for _pos, v in vocabulary(kb).values_in("asks", u.norm) if ":" not in v]  # each one asked, repeats too
+    if len(asked) < 2:  # ('how many appointments … and how many staff were off?' asks two counts)
         return []
     parts = [p.strip() for p in re.split(r"\band (?=(?:what|when|how|who|which|is|are|did|does|was|were)\b)",
                                            u.norm) if p.strip()]

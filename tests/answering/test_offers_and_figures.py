@@ -57,3 +57,10 @@ def test_headline_fits_a_phone_and_says_what_it_covers(ask) -> None:
 def test_a_variant_reported_after_now_is_not_shown(ask) -> None:
     a = ask("what's the afc pay offer that's just been made?", "2023-03-20T10:00")
     assert a.status == "answered" and "16 March 2023" in a.text and "5.2%" not in a.text  # The Independent: '2023-03'
+
+
+def test_two_counts_asked_are_both_answered(ask) -> None:
+    a = ask("how many appts were postponed in the april jr docs strike and how many staff were off", "2023-05-01T10:00")
+    assert "196,225" in a.text and "27,361" in a.text
+    b = ask("august jr docs strike: how many appointments got moved and what was peak staff absence", "2023-09-01T10:00")
+    assert "61,200" in b.text and "23,682" in b.text
