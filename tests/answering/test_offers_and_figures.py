@@ -64,3 +64,14 @@ def test_two_counts_asked_are_both_answered(ask) -> None:
     assert "196,225" in a.text and "27,361" in a.text
     b = ask("august jr docs strike: how many appointments got moved and what was peak staff absence", "2023-09-01T10:00")
     assert "61,200" in b.text and "23,682" in b.text
+
+
+def test_running_totals_and_counts_keep_to_the_time_asked(ask) -> None:
+    feb = ask("what was the running total in february", "2023-04-20T10:00")
+    assert "88,000" in feb.text and "483,085" not in feb.text
+    assert ask("how many strikes have there been so far", "2023-04-20T10:00").status == "no_answer"
+    april = ask("how many appointments were postponed in all settings in april", "2023-04-20T10:00")
+    assert "531,000" not in april.text  # a running total is not the April strike's
+    since = ask("how many strike days have resident doctors had since july 2025", "2026-01-10T10:00")
+    assert since.status == "no_answer" and "41 days" not in since.text
+    assert "41 days" in ask("how many days have jr doctors been on strike since march 2023", "2024-03-25T10:00").text
