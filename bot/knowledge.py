@@ -165,7 +165,7 @@ class KnowledgeBase:
         def load() -> dict[str, StaffGroup]:
             return {
                 r["id"]: StaffGroup(r["id"], r["name"], _split(r["aliases"].lower()), bool(r["covered"]),
-                                    r["description"])
+                                    r["description"], _split(r.get("includes") or ""))
                 for r in self._rows("SELECT * FROM staff_groups")
             }
         return self.cached("staff_groups", load)

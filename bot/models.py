@@ -48,13 +48,15 @@ class Organisation:
 
 @dataclass(frozen=True)
 class StaffGroup:
-    """A staff group (junior doctors, nurses, ambulance staff …) with its lower-case aliases."""
+    """A staff group (junior doctors, nurses, ambulance staff …) with its lower-case aliases; `includes` are the
+    groups it takes in (Agenda for Change staff: nurses, ambulance staff …), which a question naming it also means."""
 
     id: str
     name: str
     aliases: tuple[str, ...]
     covered: bool = True
     description: str = ""
+    includes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,9 @@ def _contract(kb: KnowledgeBase, u: Understanding, r: Result | None) -> Result |
         return r
     given = gives(kb, r)
     strong = [t for t in u.answer_types if t not in u.weak_types]
-    instance = u.answer_type in u.weak_types and (u.order or u.nth or u.has_when())  # 'what is the latest strike'
+    # 'what is the latest strike', 'nov vs dec strike': a named time or order picks the fact asked, whatever the
+    # weaker hint says; but words someone said ('what has X said about the 2025 award') are never a fact's row
+    instance = u.answer_type in u.weak_types and u.answer_type != "quote" and (u.order or u.nth or u.has_when())
     if u.answer_type not in given and not (r.intent == "faq" and u.answer_type in u.weak_types) and not (
             len(strong) > 1 and any(t in given for t in strong[1:])) and not (instance and r.intent != "faq"):
         # (an FAQ phrasing matched closely is trusted over a hint such as 'respond'; a question asking two

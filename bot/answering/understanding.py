@@ -223,6 +223,8 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
             (u.unions if org.kind == "union" else u.bodies).add(a.entity_id)
         else:
             u.groups.add(a.entity_id)
+    groups = kb.staff_groups()
+    u.groups |= {i for g in list(u.groups) for i in groups[g].includes}  # 'AfC staff' also means nurses …
     u.nations = nations_in(norm)
     u.years = {int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", norm)}
     for word in norm.split():

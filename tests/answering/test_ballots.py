@@ -59,3 +59,14 @@ def test_two_open_ballots_are_told_apart_by_their_subject(ask) -> None:
     assert "I hold no sourced answer to the 'why' part" in a.text
     both = ask("when does the bma ballot close", "2025-12-10T10:00")
     assert "15 December 2025" in both.text and "2 February 2026" in both.text  # nothing tells them apart
+
+
+def test_agenda_for_change_staff_takes_in_its_groups(ask) -> None:
+    a = ask("which unions voted to reject the 2023 AfC pay offer?", "2023-06-01T10:00")
+    ids = [f.id for f in a.facts]
+    assert "rcn-2023-pay-consultation" in ids and "unison-2023-pay-consultation" not in ids
+
+
+def test_a_person_with_no_curated_words_is_not_answered_with_a_fact(ask) -> None:
+    a = ask("what has nicola ranger said about the 2025 pay award", "2025-09-01T10:00")
+    assert a.status == "no_answer" and "3.6%" not in a.text
