@@ -70,3 +70,10 @@ def test_agenda_for_change_staff_takes_in_its_groups(ask) -> None:
 def test_a_person_with_no_curated_words_is_not_answered_with_a_fact(ask) -> None:
     a = ask("what has nicola ranger said about the 2025 pay award", "2025-09-01T10:00")
     assert a.status == "no_answer" and "3.6%" not in a.text
+
+
+def test_a_result_is_known_from_its_curated_announcement_day(ask) -> None:
+    a = ask("did resident doctors vote to accept the deal? what was the split", "2026-06-30T18:00+01:00")
+    assert a.matched.fact_id == "bma-rd-2026-06-referendum" and "53%" in a.text  # copies dated only 'June 2026'
+    before = ask("did resident doctors vote to accept the deal? what was the split", "2026-06-28T18:00+01:00")
+    assert "53%" not in before.text
