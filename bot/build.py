@@ -64,7 +64,7 @@ TABLES: dict[str, list[Col]] = {
     ],
     "staff_groups": [
         _c("id", "id", True), _c("name", req=True), _c("aliases", "list"), _c("covered", "bool"),
-        _c("description"), _c("source_id", "ref", ref="sources"),
+        _c("description"), _c("source_id", "ref", ref="sources"), _c("includes", "refs", ref="staff_groups"),
     ],
     "strikes": [
         _c("id", "id", True), _c("unions", "refs", True, ref="organisations"),

@@ -38,7 +38,7 @@ class StrikeKey:
 
     def status_at(self, now: datetime) -> str:
         """The status as known at `now` ('planned' until a later status was confirmed; see models.status_at)."""
-        return status_at(self.status, self.status_as_of, now)
+        return status_at(self.status, self.status_as_of, now, self.start)
 
 
 @dataclass(frozen=True, slots=True)

@@ -207,6 +207,9 @@ def span(a: PartialDate, b: PartialDate) -> str:
     return f"{days} (from {fmt_partial(a)} to {fmt_partial(b)})"
 
 
+ORDINALS = {1: "First", 2: "Second", 3: "Third", 4: "Fourth", 5: "Fifth"}  # the 'nth strike' understanding reads
+
+
 def _day(p: PartialDate) -> PartialDate:
     return parse_partial(p.local_first.strftime("%Y-%m-%d")) if p.precision == "minute" else p
 
@@ -217,7 +220,9 @@ def strikes_text(kb: KnowledgeBase, strikes: list[Strike], u, now: datetime, mod
     `latest`, else later ones), and the reply says so."""
     lead = {"next": "Next strike", "this_week": "Strike this week", "last": "Most recent strike",
             "upcoming": "Strike ahead or under way" if len(strikes) == 1 else "Strikes ahead or under way",
-            "first": "First strike", "longest": "Longest strike"}.get(mode, "Strike" if len(strikes) == 1 else "Strikes")
+            "first": "First strike", "longest": "Longest strike",
+            **{f"nth:{n}": f"{w} strike" for n, w in ORDINALS.items()}}.get(
+        mode, "Strike" if len(strikes) == 1 else "Strikes")
     if mode == "longest":
         lead += " in the knowledge base"
     if len(strikes) == 1:
@@ -375,9 +380,11 @@ def mandate_phrase(expires: PartialDate, now: datetime | None) -> str:
     return f"Mandate runs to {when}"
 
 
-def ballot_variants(kb: KnowledgeBase, b: Ballot) -> list[Ballot]:
-    """Other sources' versions of ballot `b` (rows whose variant_of is b.id), in curated order."""
-    return kb.get_many("ballot", [x.id for x in kb.catalog("ballot").referring_to(b.id)])  # type: ignore[return-value]
+def ballot_variants(kb: KnowledgeBase, b: Ballot, now: datetime | None = None) -> list[Ballot]:
+    """Other sources' versions of ballot `b` (rows whose variant_of is b.id), in curated order; with `now`,
+    only those a source of which was out by then (a report published later is not known yet)."""
+    found = kb.get_many("ballot", [x.id for x in kb.catalog("ballot").referring_to(b.id)])
+    return [v for v in found if now is None or any_published_by(v, now)]  # type: ignore[return-value]
 
 
 def ballots_result_text(kb: KnowledgeBase, ballots: list[Ballot], u, now: datetime) -> str:  # noqa: ANN001
@@ -393,7 +400,7 @@ def ballots_result_text(kb: KnowledgeBase, ballots: list[Ballot], u, now: dateti
             line += f" The union's leadership had recommended members {b.recommendation} it."
         elif b.recommendation == "none":
             line += " The union's leadership made no recommendation."
-        for v in ballot_variants(kb, b):
+        for v in ballot_variants(kb, b, now):
             if v.turnout_pct is not None and v.turnout_pct != b.turnout_pct:
                 line += f" {v.source.publisher} reported turnout as {fmt_pct(v.turnout_pct)}."
             if v.outcome_pct is not None and v.outcome_pct != b.outcome_pct:

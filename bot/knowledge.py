@@ -165,7 +165,7 @@ class KnowledgeBase:
         def load() -> dict[str, StaffGroup]:
             return {
                 r["id"]: StaffGroup(r["id"], r["name"], _split(r["aliases"].lower()), bool(r["covered"]),
-                                    r["description"])
+                                    r["description"], _split(r.get("includes") or ""))
                 for r in self._rows("SELECT * FROM staff_groups")
             }
         return self.cached("staff_groups", load)
@@ -297,8 +297,15 @@ class KnowledgeBase:
             first, last = (k.opens or k.closes or k.announced), (k.announced or k.closes or k.opens)
             return (first.first if first else None, last.last if last else None)
 
+        def known(announced: str | None, source_id: str, other_ids: str) -> datetime | None:
+            # public once a curated source was out, or from the curated day its result was announced if that
+            # came first (a result announced on the 29th is known then, though its copies are dated by month)
+            times = [t for t in (self.known_from(source_id, other_ids),
+                                 published_moment(announced) if announced else None) if t is not None]
+            return min(times) if times else None
+
         keys = (BallotKey(r[0], r[1], r[2], self._tuple(r[3]), r[4], r[5], _pd(r[6]), _pd(r[7]), _pd(r[8]),
-                          r[9] or "", r[10] or "", self.known_from(r[11], r[12]))
+                          r[9] or "", r[10] or "", known(r[8], r[11], r[12]))
                 for r in self._conn().execute("SELECT id, union_id, staff_group, nations, purpose, subject, "
                                               "opens_text, closes_text, announced_text, outcome, variant_of, "
                                               "source_id, other_source_ids FROM ballots"))

@@ -48,13 +48,15 @@ class Organisation:
 
 @dataclass(frozen=True)
 class StaffGroup:
-    """A staff group (junior doctors, nurses, ambulance staff …) with its lower-case aliases."""
+    """A staff group (junior doctors, nurses, ambulance staff …) with its lower-case aliases; `includes` are the
+    groups it takes in (Agenda for Change staff: nurses, ambulance staff …), which a question naming it also means."""
 
     id: str
     name: str
     aliases: tuple[str, ...]
     covered: bool = True
     description: str = ""
+    includes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,17 +88,21 @@ class Strike:
 
     def status_at(self, now: datetime) -> str:
         """The status as known at `now` (see `status_at`)."""
-        return status_at(self.status, self.status_as_of, now)
+        return status_at(self.status, self.status_as_of, now, self.start)
 
 
-def status_at(status: str, status_as_of: PartialDate | None, now: datetime) -> str:
+def status_at(status: str, status_as_of: PartialDate | None, now: datetime,
+              start: PartialDate | None = None) -> str:
     """A strike's status as it was known at `now` (aware UTC): the curated `status` once it was confirmed
-    (`status_as_of` over at `now`, or undated), else 'planned' (announced, outcome not yet reported).
+    (`status_as_of` over at `now`; an undated status only once the strike's `start` had come, since nothing says
+    it was known before), else 'planned' (announced, outcome not yet reported).
 
     Returns 'held', 'called_off', 'curtailed' or 'planned'."""
-    if status == "planned" or status_as_of is None or status_as_of.last <= now:
+    if status == "planned":
         return status
-    return "planned"
+    if status_as_of is None:
+        return status if start is None or start.first <= now else "planned"
+    return status if status_as_of.last <= now else "planned"
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ CREATE TABLE organisations (
 CREATE TABLE staff_groups (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, aliases TEXT NOT NULL DEFAULT '',
   covered INTEGER NOT NULL DEFAULT 1, description TEXT NOT NULL DEFAULT '',
-  source_id TEXT REFERENCES sources(id)
+  source_id TEXT REFERENCES sources(id),
+  includes TEXT NOT NULL DEFAULT ''   -- ';'-separated staff_group ids this group takes in (Agenda for Change staff: nurses …)
 );
 
 CREATE TABLE strikes (

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from bot import composing as C
 from bot.answering.result import Result
-from bot.answering.selection import _distinguished, _entities, _load, _rank_by_text
+from bot.answering.selection import NEAR, _distinguished, _entities, _load, _rank_by_text
 from bot.answering.time import _windows
 from bot.answering.understanding import Understanding
 from bot.catalog import BallotKey, known_by
@@ -18,11 +18,23 @@ def _ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> list[BallotK
     announcement, or opening). The catalog matched union, group and windows exactly; nations are checked here.
     An undated ballot can't be placed in time, so it never answers."""
     wins = _windows(u)
-    out = [b for b in kb.catalog("ballot").select(any_of=_entities(u), windows=wins)
+    found = kb.catalog("ballot").select(any_of=_entities(u), windows=wins)
+    if wins and u.month and not u.days:
+        # 'the march 2023 pay offer': the month may name the offer voted on, not the vote, which closes within
+        # VOTE_AFTER of it; such a vote counts when its subject names that month (and any year asked)
+        later = [(start, end + VOTE_AFTER) for start, end in wins]
+        month = date(2000, u.month, 1).strftime("%B").lower()
+        ids = {b.id for b in found}
+        found += [b for b in kb.catalog("ballot").select(any_of=_entities(u), windows=later) if b.id not in ids
+                  and month in b.subject.lower() and all(str(y) in b.subject for y in u.years)]
+    out = [b for b in found
            if not b.variant_of and (b.opens or b.closes or b.announced) and known_by(b, now)
            and not (u.nations and not (u.nations & set(b.nations)))]
     return sorted(out, key=lambda b: (b.closes or b.announced or b.opens).last)  # type: ignore[union-attr]
 
+
+
+VOTE_AFTER = timedelta(days=120)  # how long after an offer the votes on it are looked for
 
 
 FIELD = {"turnout": "turnout_pct", "votes": "votes_cast", "mandate_expires": "mandate_expires"}
@@ -38,6 +50,20 @@ def _opening(kb: KnowledgeBase, u: Understanding, ballots: list[BallotKey], now:
     chosen = _load(kb, "ballot", upcoming[:2])
     return Result("ballot_deadline", chosen, 0.9 if len(chosen) == 1 else 0.8,
                   C.ballots_opening_text(kb, chosen, now))
+
+
+def _who_voted(kb: KnowledgeBase, u: Understanding, known: list[BallotKey], now: datetime) -> Result | None:
+    """'Which unions accepted the March 2023 pay offer?': of the votes on the one subject the question matches
+    best (those within NEAR of it), the ones whose outcome is the one named, each union with its result. None
+    when no vote on it had that outcome (the question is then declined, never answered with the others)."""
+    ranked = _rank_by_text(u, known, lambda b: f"{b.subject} {b.purpose.replace('_', ' ')}")
+    same = [b for s, b in ranked if s >= ranked[0][0] - NEAR]
+    chosen = [b for b in known if b in same and b.outcome == u.vote_outcome]  # in time order
+    if not chosen:
+        return None
+    facts = _load(kb, "ballot", chosen)
+    return Result("ballot_result", facts, 0.9, C.ballots_result_text(kb, facts, u, now),
+                  gives=frozenset({"who", "result", "percentage"}))
 
 
 def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
@@ -77,6 +103,8 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
             first = _load(kb, "ballot", pending[:2])
             return Result("ballot_deadline", first, 0.75, C.ballots_deadline_text(kb, first, now))
         return None
+    if u.answer_type == "who" and u.vote_outcome and len(known) > 1:
+        return _who_voted(kb, u, known, now)
     if u.order in ("latest", "last", "next") or len(known) == 1:
         chosen = known[-1:]
     else:
@@ -93,5 +121,5 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
                                           and b.turnout_pct < 50 for b in chosen):
         return None  # the one reason a ballot row holds: a strike mandate lost on the legal turnout threshold
     score = 0.9 if len(chosen) == 1 else 0.78
-    variants = [v for b in chosen for v in C.ballot_variants(kb, b)]
+    variants = [v for b in chosen for v in C.ballot_variants(kb, b, now)]
     return Result("ballot_result", chosen, score, C.ballots_result_text(kb, chosen, u, now), cited=variants)

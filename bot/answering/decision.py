@@ -28,6 +28,9 @@ MIN_SCORE = 0.62  # best candidate must reach this
 MIN_MARGIN = 0.06  # and beat the runner-up (a different answer) by this much
 FAQ_VERBATIM = 0.9  # an FAQ phrasing matched this closely wins over a structured intent (not for numbers/dates)
 FAQ_MIN = 0.72  # FAQ / free-text path: similarity needed when no structured intent applies
+# a personal question ('will my scan go ahead on the strike day?') can only be answered with advice, so an FAQ that
+# leads every other by a clear margin may answer it from a little lower (no structured fact competes)
+FAQ_MIN_PERSONAL, PERSONAL_MARGIN = 0.68, 0.08
 
 
 HANDLERS = {
@@ -104,8 +107,11 @@ def _contract(kb: KnowledgeBase, u: Understanding, r: Result | None) -> Result |
         return r
     given = gives(kb, r)
     strong = [t for t in u.answer_types if t not in u.weak_types]
+    # 'what is the latest strike', 'nov vs dec strike': a named time or order picks the fact asked, whatever the
+    # weaker hint says; but words someone said ('what has X said about the 2025 award') are never a fact's row
+    instance = u.answer_type in u.weak_types and u.answer_type != "quote" and (u.order or u.nth or u.has_when())
     if u.answer_type not in given and not (r.intent == "faq" and u.answer_type in u.weak_types) and not (
-            len(strong) > 1 and any(t in given for t in strong[1:])):
+            len(strong) > 1 and any(t in given for t in strong[1:])) and not (instance and r.intent != "faq"):
         # (an FAQ phrasing matched closely is trusted over a hint such as 'respond'; a question asking two
         # things, 'why … and when does it run?', gets the part the reply gives, the other named as not known)
         return None
@@ -165,7 +171,13 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
         if u.has("percent"):
             return None  # FAQs carry no figures, so a question about "the 3% offer" is never one of theirs
         r = handle_faq(kb, u, now)
-        return r if r is not None and r.score >= FAQ_MIN and r.score - r.runner_up >= MIN_MARGIN else None
+        if r is None:
+            return None
+        margin = r.score - r.runner_up
+        if r.score >= FAQ_MIN and margin >= MIN_MARGIN:
+            return r
+        personal = u.has("personal") and r.score >= FAQ_MIN_PERSONAL and margin >= PERSONAL_MARGIN
+        return r if personal else None
 
     def structured() -> Result | None:
         if u.faq_like and u.intent in ("strike_dates", "next_strike") and (
@@ -173,6 +185,8 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
             return None  # a "why" or patient question is never answered with a list of dates
         if u.has("personal") and not u.has("numeric"):
             return None  # "can I strike if…", "is my practice striking?": advice, never a borrowed fact
+        if u.has("possessive"):
+            return None  # "how many of my appointments were cancelled?": no figure is about the asker's own
         asks = u.reason_or_place
         if asks == "where" or (asks == "why" and u.intent not in ("ballot_result", "ballot_deadline")):
             return None  # no structured fact says where (trusts, areas) or why, except a ballot's own result
@@ -194,13 +208,14 @@ def _best(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
         if near_verbatim is not None and near_verbatim.score >= FAQ_VERBATIM:
             return near_verbatim  # a curated FAQ phrasing asked almost word for word: that is what was meant
     if u.intent in ("impact_figure", "cumulative_total", "staff_absent", "cost", "comparison") and (
-            numeric or not u.faq_like):
+            numeric or not (u.faq_like or u.has("personal"))):
         return structured()  # a "how many" question is answered with a figure or not at all, never with prose
     # background and patient questions try the FAQs first; a question about an offer or a vote asks for the fact
     faq_first = u.faq_like and not u.has_when() and u.intent not in ("pay_offer", "ballot_result", "ballot_deadline")
     first, second = (faq, structured) if faq_first else (structured, faq)
-    if u.has_when() and u.intent not in ("faq", "unknown"):
+    if u.has_when() and u.intent not in ("faq", "unknown") and not u.has("personal"):
         return structured()  # a dated question about strikes, votes or offers is never answered with FAQ prose
+        # (a personal one, 'strike day tomorrow - do i phone 999?', asks for advice: it falls through)
     return first() or second()
 
 
@@ -211,6 +226,9 @@ def _out_of_scope(u: Understanding, kb: KnowledgeBase, now: datetime) -> str | N
         r = handle_faq(kb, u, now) if u.faq_like else None
         if r is None or r.score < 0.8 or r.score - r.runner_up < MIN_MARGIN:
             return C.not_covered(kb, u.uncovered)
+    if u.uncovered and not u.faq_like:
+        # 'r midwives striking as well as the nurses?': the nurses' strikes do not answer for the midwives
+        return C.not_covered(kb, u.uncovered)
     if u.has("off_sector"):  # 'are train drivers striking on the same day as the nurses?': not held
         return C.out_of_scope(kb)
     if u.has("medical"):

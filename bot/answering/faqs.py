@@ -10,6 +10,7 @@ from bot.answering.understanding import (
     Understanding,
     alias_index,
     answer_types,
+    defined_subject,
     nations_in,
     reason_or_place,
     text_form,
@@ -49,6 +50,7 @@ def handle_faq(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | N
     asked_text = stem_text(u.norm)  # 'appointments' and 'appointment' are one word here
     elsewhere = u.nations - {"england"}  # FAQs are about England unless a phrasing names the nation asked
     strong = u.answer_type if u.answer_type not in u.weak_types else ""  # a phrasing asking another kind is skipped
+    subject = defined_subject(u.norm)  # a phrasing defining something else ('what is a resident doctor') is skipped
     scored = []
     for fid, phrasings in _faq_entities(kb).items():
         if u.answer_type and u.answer_type not in u.weak_types and faqs[fid].answers and \
@@ -56,7 +58,8 @@ def handle_faq(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | N
             continue  # this FAQ gives another kind of answer than the one asked
         sims = [similarity(asked_text, p) for p, ents, rp, nations, ptype in phrasings
                 if not (asked and ents and not (asked & ents)) and rp == kind and not (elsewhere - nations)
-                and not (strong and ptype and ptype != strong)]
+                and not (strong and ptype and ptype != strong)
+                and not (subject and defined_subject(p) and not subject <= set(p.split()))]
         if sims:
             scored.append((max(sims) / 100, faqs[fid]))
     if not scored:

@@ -8,6 +8,7 @@ from bot import composing as C
 from bot.answering.result import Result
 from bot.answering.selection import _load, _strikes
 from bot.answering.strikes import handle_strikes
+from bot.answering.time import _windows
 from bot.answering.totals import _totals
 from bot.answering.understanding import Understanding
 from bot.catalog import FigureKey, StrikeKey, known_by
@@ -46,6 +47,10 @@ def _strike_days(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result |
     keys = _totals(kb, "strike_days", lambda f: f.metric == "strike_days").known_at(now)[0]
     figs = [f for f in _load(kb, "figure", keys)
             if (not u.groups or set(f.staff_groups) & u.groups) and (not u.unions or set(f.unions) & u.unions)]
+    if u.has_when():  # 'since March 2023': only a count that begins in the time asked ('since July 2025' has none)
+        wins = [(a, b) for a, b in _windows(u) if a <= now]
+        figs = [f for f in figs if f.period_start is not None and any(
+            a <= f.period_start.first <= b for a, b in wins)]
     if not figs or not (u.groups or u.unions):
         return None
     return Result("impact_figure", figs[-1:], 0.85, C.figures_text(kb, figs[-1:], u, now))

@@ -57,6 +57,6 @@ def handle_offers(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
     else:
         ranked = _rank_by_text(u, offers, lambda o: o.summary)
         chosen = [o for _s, o in ranked[:2]]
-    variants = [v for v in kb.all("offer") if v.variant_of in {o.id for o in chosen}]
+    variants = [v for v in kb.all("offer") if v.variant_of in {o.id for o in chosen} and C.offer_public(v, now)]
     score = 0.88 if len(chosen) == 1 else 0.76
     return Result("pay_offer", chosen + variants, score, C.offers_text(kb, chosen, variants, now))

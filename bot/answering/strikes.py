@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 from bot import composing as C
 from bot.answering.result import Result
@@ -35,8 +36,9 @@ def _pick_strikes(strikes: list[StrikeKey], u: Understanding, now: datetime,
 
     if u.order == "longest":
         return [max((s for s in strikes if held(s)), key=lambda s: s.duration_hours or 0)], "longest"
-    if u.order == "first":
-        return [next(s for s in strikes if held(s))], "first"
+    if u.order == "first" or u.nth:  # 'the first', 'the 3rd junior doctor strike': counted among those held
+        nth = (u.nth or 1) - 1
+        return list(islice((s for s in strikes if held(s)), nth, nth + 1)), f"nth:{nth + 1}" if u.nth else "first"
     if u.order in ("last", "latest"):
         upto_now = bisect_right(strikes, now.timestamp(), key=_start_ts)
         return [s for s in reversed(strikes[:upto_now]) if held(s)][:1], "last"

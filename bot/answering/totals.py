@@ -43,6 +43,8 @@ def _totals(kb: KnowledgeBase, name: str, keep) -> Totals:  # noqa: ANN001
 
 def handle_cumulative(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | None:
     """Running totals of rescheduled appointments: latest known at `now`, after a strike, or when passing N."""
+    if not u.asks_for_appointments:
+        return None  # 'how many strikes have there been so far?': not what a total of appointments counts
     totals = _totals(kb, "cumulative", lambda f: f.cumulative and f.metric == "appointments_rescheduled")
     cums, times = totals.known_at(now)
     if u.setting:
@@ -62,11 +64,13 @@ def handle_cumulative(kb: KnowledgeBase, u: Understanding, now: datetime) -> Res
         return Result("cumulative_total", [first], 0.9, C.passed_text(kb, first, u.threshold, now, others),
                       cited=others)
     anchor = cums[-1]
-    as_of_words = u.has("as_of")
+    # 'the running total in february' names no strike: the total as it stood then, not the next one after
+    as_of_words = u.has("as_of") or (u.has_when() and not u.has("kind_strike"))
     if (u.groups or u.unions) and not u.has_when():
         return None  # the running totals count every strike: never give one as a union's or a staff group's
     if as_of_words and u.has_when() and not (u.groups or u.unions):
-        end = max(b for _a, b in _windows(u))  # "as of April 2023": the last total published by its end
+        # "as of April 2023": the last total published by its end; a month with no year is its latest by now
+        end = max((b for a, b in _windows(u) if a <= now), default=now)
         by_then = [f for f in cums if f.as_of.last <= end]
         if not by_then:
             return None

@@ -8,11 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from bot.answering.vocabulary import Vocabulary, common_words, is_rare
 from bot.clock import LONDON
 from bot.knowledge import KnowledgeBase
-from bot.matching import MONTHS, NATIONS, AliasIndex, build_alias_index, normalise, stem_text
+from bot.matching import MONTHS, NATIONS, Alias, AliasIndex, build_alias_index, normalise, stem_text
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Understanding:
     months: list[int] = field(default_factory=list)  # every month named, in order ('march vs april' -> [3, 4])
     strike_days_len: int | None = None  # 'the five-day strike' -> 5
     ballot_field: str = ""  # what of a ballot is asked: turnout, votes, opens, closes, mandate_expires ('' = result)
+    vote_outcome: str = ""  # the outcome a question names: 'accept' ('which unions accepted'), 'reject', or ''
 
     @property
     def answer_type(self) -> str:
@@ -95,6 +97,23 @@ def _unknown_words(kb: KnowledgeBase, vocab: Vocabulary, names: frozenset[str], 
                 and w not in common_words() and is_rare(w) and not kb.mentions(w)):
             out.append(w)
     return out
+
+
+@lru_cache(maxsize=4096)
+def defined_subject(norm: str) -> frozenset[str]:
+    """The words (stemmed) of what a 'what is X' question asks to have defined, up to a preposition: 'what is
+    the starting salary for an fy1 resident doctor' -> {'starting', 'salary'}; empty for other questions."""
+    m = re.match(r"(?:so |ok |hi )?what (?:is|are|s) (?:the |a |an )?(.+?)(?= for | of | in | on | at | to |$)",
+                 norm)
+    return frozenset(stem_text(m.group(1)).split()) if m else frozenset()
+
+
+def _asked_aliases(found: list[Alias], stemmed: str) -> list[Alias]:
+    """The names a question asks about, of those found in it (stemmed text): a name negated ('the july junior
+    doctors strike? not the consultants one') is left out, unless nothing else is named."""
+    negated = {id(a) for a in found if re.search(rf"\bnot (?:the |a |an )?{re.escape(a.phrase)}\b", stemmed)}
+    kept = [a for a in found if id(a) not in negated]
+    return kept if kept else found
 
 
 def nations_in(norm: str) -> set[str]:
@@ -194,7 +213,7 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
     u = Understanding(question, norm, classes=vocab.classes_in(norm))
     u.unknown_words = _unknown_words(kb, vocab, names, norm)
     stemmed = stem_text(norm)
-    for a in alias_index(kb).find(stemmed):
+    for a in _asked_aliases(alias_index(kb).find(stemmed), stemmed):
         if not a.covered:
             names = kb.organisations() if a.kind == "union" else kb.staff_groups()
             u.uncovered.append(names[a.entity_id].name)
@@ -204,6 +223,8 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
             (u.unions if org.kind == "union" else u.bodies).add(a.entity_id)
         else:
             u.groups.add(a.entity_id)
+    groups = kb.staff_groups()
+    u.groups |= {i for g in list(u.groups) for i in groups[g].includes}  # 'AfC staff' also means nurses …
     u.nations = nations_in(norm)
     u.years = {int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", norm)}
     for word in norm.split():
@@ -222,9 +243,9 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
         u.order = vocab.first_value("order", norm)
         if u.order == "last" and u.has("last_verb"):
             u.order = None  # 'how long does the mandate last?
-    nth = re.search(r"\b(second|third|fourth|fifth) (?:\w+ ){0,4}?(strike|walkout)", norm)
-    if nth:
-        u.nth = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}[nth.group(1)]
+    nth = re.search(r"\b(second|third|fourth|fifth|1st|2nd|3rd|4th|5th) (?:\w+ ){0,4}?(strike|walkout)", norm)
+    if nth and not (nth.group(1)[0].isdigit() and u.month):  # 'the 3rd march strike' is a day, not an ordinal
+        u.nth = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}.get(nth.group(1)) or int(nth.group(1)[0])
     if now is not None:
         _relative_dates(u, now)
         _named_period(u, vocab, now)
@@ -245,6 +266,7 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
     u.intent = _intent(u)
     u.reason_or_place = reason_or_place(kb, norm)
     u.ballot_field = _ballot_field(u)
+    u.vote_outcome = vocab.first_value("vote_outcome", norm) or ""
     u.tense = vocab.first_value("tense", norm) or ""
     u.percents = [float(x) for x in re.findall(r"\b(\d+(?:\.\d+)?) percent\b", norm)]
     u.asks_for_appointments = _asks_for_appointments(u)
@@ -263,6 +285,8 @@ def _bare_day(u: Understanding, now: datetime) -> None:
     m = re.search(r"\b(?:the )?([0-3]?\d)(?:st|nd|rd|th)\b", u.norm)
     if not m or not 1 <= int(m.group(1)) <= 31:
         return
+    if re.match(r" (?:\w+ ){0,4}?(?:strike|walkout|ballot|mandate|round|offer)", u.norm[m.end():]):
+        return  # 'the 3rd junior doctor strike', 'the 4th mandate': an ordinal in a sequence, not a day
     day = int(m.group(1))
     local = now.astimezone(LONDON)
     index = local.year * 12 + local.month - 1
@@ -359,7 +383,8 @@ def clauses(kb: KnowledgeBase, u: Understanding) -> list[str]:
     split before 'and' + a question word, each carrying the question's named unions and staff groups; [] when
     the question is not compound: fewer than two interrogatives, or a part that names no kind of fact of its
     own ('… and when does it run?' leans on the first part, so it is not split)."""
-    if len([t for t in u.answer_types if t not in u.weak_types]) < 2:
+    asked = [v for _pos, v in vocabulary(kb).values_in("asks", u.norm) if ":" not in v]  # each one asked, repeats too
+    if len(asked) < 2:  # ('how many appointments … and how many staff were off?' asks two counts)
         return []
     parts = [p.strip() for p in re.split(r"\band (?=(?:what|when|how|who|which|is|are|did|does|was|were)\b)",
                                            u.norm) if p.strip()]

@@ -40,6 +40,7 @@ CLASSES: dict[str, bool] = {
     "this_week": False, "faq_like": False, "starts_will": False, "will_there": False, "not_faq_like": False,
     "title": False, "again": False, "greeting": False, "thanks": False, "field_turnout": False,
     "field_votes": False, "field_opens": False, "field_expiry": False, "field_closes": False, "mandate": False, "cover_words": False, "latest_figure": False, "last_verb": False, "status_words": False,
+    "vote_outcome": True, "possessive": False,
 }
 _PHRASE = re.compile(r"\^?(?:[a-z0-9£&]+\*?|_)(?: (?:[a-z0-9£&]+\*?|_))*\$?")
 FUZZY_MIN_LEN = 4  # shorter words are never corrected ("bma", "rcn", "gp" are names, not typos)

@@ -36,3 +36,44 @@ def test_a_compound_question_is_answered_part_by_part(ask) -> None:
 def test_the_2026_re_ballot_result_with_its_source(ask) -> None:
     a = ask("resi doc reballot result?? yes % and turnout", "2026-02-10T10:00")
     assert "93.4%" in a.text and "52.54%" in a.text and any("bma.org.uk" in s.url for s in a.sources)
+
+
+def test_which_unions_accepted_lists_the_votes_with_that_outcome(ask) -> None:
+    a = ask("which unsions accepted the march 2023 pay offer?", "2023-05-10T09:00")
+    assert a.status == "answered" and [f.id for f in a.facts] == [
+        "unison-2023-pay-consultation", "csp-2023-pay-consultation", "gmb-2023-pay-consultation"]
+    assert "74%" in a.text and "RCN" not in a.text
+    r = ask("which unions rejected the march 2023 pay offer?", "2023-05-10T09:00")
+    assert "rcn-2023-pay-consultation" in [f.id for f in r.facts] and "unison-2023-pay-consultation" not in [
+        f.id for f in r.facts]
+
+
+def test_taking_the_offer_is_a_vote_question(ask) -> None:
+    a = ask("did resident doctors take the december offer or not", "2025-12-20T09:00")
+    assert "83.2%" in a.text and a.matched.kind == "ballot"
+
+
+def test_two_open_ballots_are_told_apart_by_their_subject(ask) -> None:
+    a = ask("Why is the BMA holding a ballot on jobs and pay, and when does it run?", "2025-12-10T10:00")
+    assert "2 February 2026" in a.text and "15 December 2025" not in a.text
+    assert "I hold no sourced answer to the 'why' part" in a.text
+    both = ask("when does the bma ballot close", "2025-12-10T10:00")
+    assert "15 December 2025" in both.text and "2 February 2026" in both.text  # nothing tells them apart
+
+
+def test_agenda_for_change_staff_takes_in_its_groups(ask) -> None:
+    a = ask("which unions voted to reject the 2023 AfC pay offer?", "2023-06-01T10:00")
+    ids = [f.id for f in a.facts]
+    assert "rcn-2023-pay-consultation" in ids and "unison-2023-pay-consultation" not in ids
+
+
+def test_a_person_with_no_curated_words_is_not_answered_with_a_fact(ask) -> None:
+    a = ask("what has nicola ranger said about the 2025 pay award", "2025-09-01T10:00")
+    assert a.status == "no_answer" and "3.6%" not in a.text
+
+
+def test_a_result_is_known_from_its_curated_announcement_day(ask) -> None:
+    a = ask("did resident doctors vote to accept the deal? what was the split", "2026-06-30T18:00+01:00")
+    assert a.matched.fact_id == "bma-rd-2026-06-referendum" and "53%" in a.text  # copies dated only 'June 2026'
+    before = ask("did resident doctors vote to accept the deal? what was the split", "2026-06-28T18:00+01:00")
+    assert "53%" not in before.text

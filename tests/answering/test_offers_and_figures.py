@@ -52,3 +52,26 @@ def test_headline_fits_a_phone_and_says_what_it_covers(ask) -> None:
     assert a.headline == ("196,225 appointments rescheduled in acute hospitals, England, in the junior doctors "
                           "strike of 11–15 April 2023 (as of 17 April 2023).")
     assert a.emphasis == "196,225" and "570" not in a.headline and len(a.headline) <= 200
+
+
+def test_a_variant_reported_after_now_is_not_shown(ask) -> None:
+    a = ask("what's the afc pay offer that's just been made?", "2023-03-20T10:00")
+    assert a.status == "answered" and "16 March 2023" in a.text and "5.2%" not in a.text  # The Independent: '2023-03'
+
+
+def test_two_counts_asked_are_both_answered(ask) -> None:
+    a = ask("how many appts were postponed in the april jr docs strike and how many staff were off", "2023-05-01T10:00")
+    assert "196,225" in a.text and "27,361" in a.text
+    b = ask("august jr docs strike: how many appointments got moved and what was peak staff absence", "2023-09-01T10:00")
+    assert "61,200" in b.text and "23,682" in b.text
+
+
+def test_running_totals_and_counts_keep_to_the_time_asked(ask) -> None:
+    feb = ask("what was the running total in february", "2023-04-20T10:00")
+    assert "88,000" in feb.text and "483,085" not in feb.text
+    assert ask("how many strikes have there been so far", "2023-04-20T10:00").status == "no_answer"
+    april = ask("how many appointments were postponed in all settings in april", "2023-04-20T10:00")
+    assert "531,000" not in april.text  # a running total is not the April strike's
+    since = ask("how many strike days have resident doctors had since july 2025", "2026-01-10T10:00")
+    assert since.status == "no_answer" and "41 days" not in since.text
+    assert "41 days" in ask("how many days have jr doctors been on strike since march 2023", "2024-03-25T10:00").text

@@ -48,3 +48,26 @@ def test_every_suggestion_is_a_question_the_bot_answers(ask) -> None:
         assert declined.status == "no_answer" and declined.suggestions, question
         for s in declined.suggestions:
             assert ask(s, now).status == "answered", (question, s)
+
+
+def test_a_definition_faq_answers_only_what_it_defines(ask) -> None:
+    a = ask("whats the starting salary for an FY1 resident doctor", "2026-01-10T10:00")
+    assert a.status == "no_answer" and "below consultant level" not in a.text
+    b = ask("what is a resident doctor?", "2026-01-10T10:00")
+    assert b.status == "answered" and "below consultant level" in b.text
+
+
+def test_a_personal_question_with_a_date_gets_the_advice(ask) -> None:
+    a = ask("strike day tomorrow - do i phone 999 or just use 111 online?", "2023-01-22T20:00")
+    assert a.status == "answered" and a.matched.fact_id == "faq-111-or-999" and "999" in a.text
+    b = ask("if the strike means my appointment gets cancelled will they ring me with a new one", "2023-04-05T10:00")
+    assert b.status == "answered" and b.matched.kind == "faq" and "196,225" not in b.text
+    c = ask("how many of my appointments were cancelled in the april strike", "2023-05-01T10:00")
+    assert c.status == "no_answer" and "196,225" not in c.text  # the national figure is not 'my' appointments
+
+
+def test_a_personal_question_takes_a_clearly_leading_faq_from_a_little_lower(ask) -> None:
+    a = ask("will my scan go ahead on the strike day? nobody has called me", "2023-01-10T10:00")
+    assert a.status == "answered" and a.matched.fact_id == "faq-appointment-go-ahead"
+    b = ask("what colour are the nurses' badges on strike days?", "2023-01-10T10:00")
+    assert b.matched is None or b.matched.kind != "faq"  # not personal: the usual FAQ threshold holds
