@@ -75,3 +75,8 @@ def test_running_totals_and_counts_keep_to_the_time_asked(ask) -> None:
     since = ask("how many strike days have resident doctors had since july 2025", "2026-01-10T10:00")
     assert since.status == "no_answer" and "41 days" not in since.text
     assert "41 days" in ask("how many days have jr doctors been on strike since march 2023", "2024-03-25T10:00").text
+
+
+def test_one_strike_spanning_two_months_is_answered_once(ask) -> None:
+    a = ask("how many appointments were rescheduled in the june-july 2024 strike", "2024-08-05T10:00")
+    assert a.status == "answered" and a.text.count("67,034") == 1 and "I hold no sourced answer" not in a.text
