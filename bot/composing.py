@@ -307,11 +307,13 @@ def _ballot_who(kb: KnowledgeBase, b: Ballot) -> str:
     return f"{org_label(n.orgs.get(b.union), b.union)} {n.groups_text((b.staff_group,))}"
 
 
-def _close_text(b: Ballot) -> str:
+def _close_text(b: Ballot, now: datetime | None = None) -> str:
+    """'closes at 12:00 Monday 16 September 2024', or 'closed …' once that is past at `now`."""
     if b.closes is None:
         return "closing date not known"
     c = fmt_partial(b.closes)
-    return f"closes at {c}" if b.closes.precision == "minute" else f"closes {c}" + (
+    verb = "closed" if now is not None and b.closes.last < now else "closes"
+    return f"{verb} at {c}" if b.closes.precision == "minute" else f"{verb} {c}" + (
         " (end of day)" if b.closes.precision == "day" else "")
 
 
@@ -319,9 +321,11 @@ def ballots_deadline_text(kb: KnowledgeBase, ballots: list[Ballot], now: datetim
     """When open ballots close, with time left at `now`."""
     lines = []
     for b in ballots:
-        line = f"The {_ballot_who(kb, b)} {PURPOSE_TEXT[b.purpose]} on {b.subject} {_close_text(b)}"
+        line = f"The {_ballot_who(kb, b)} {PURPOSE_TEXT[b.purpose]} on {b.subject} {_close_text(b, now)}"
         if b.closes and b.closes.last >= now:
             line += f" — {fmt_duration(b.closes.last - now)} from now"
+        elif b.closes:
+            line += "; its result is not in my knowledge base yet"
         lines.append(line + ".")
     return "\n".join(lines) + sources_block(list(ballots), now)
 
