@@ -89,7 +89,8 @@ def test_a_vote_on_the_percentage_named_and_past_deadlines_in_the_past_tense(ask
 
 def test_the_national_vote_leads_a_local_one(ask) -> None:
     a = ask("did unite accept the pay offer", "2023-05-01T10:00")
-    assert a.text.startswith("Unite Agenda for Change staff") and "52%" in a.text.split("\n")[0]
+    assert a.facts[0].id == "unite-2023-pay-consultation" and a.headline.startswith("Unite Agenda for Change staff")
+    assert "52%" in a.headline
 
 
 def test_whats_asks_what_is(ask) -> None:
