@@ -495,12 +495,13 @@ def figure_line(kb: KnowledgeBase, f: Figure) -> str:
     return line[:1].upper() + line[1:]  # it starts a line or a bullet ('More than 4,000 …')
 
 
-def figure_rank(f, area: str = "England") -> tuple:  # noqa: ANN001
+def figure_rank(f, area: str = "England", *, one_strike: bool = False) -> tuple:  # noqa: ANN001
     """Sort key for listing figures (a Figure or its catalog key): the headline first, i.e. the area asked
     about (England unless the question names another, such as London), the main source's version, acute
-    trusts, an exact count, then the largest value."""
-    return (f.area.lower() != area.lower(), f.variant_of != "", f.setting != "acute", f.qualifier != "exact",
-            -f.value)
+    trusts, (with `one_strike`, when one strike is asked about) a figure for that strike alone before one
+    summed over several, an exact count, then the largest value."""
+    return (f.area.lower() != area.lower(), f.variant_of != "", f.setting != "acute",
+            one_strike and len(f.strike_ids) > 1, f.qualifier != "exact", -f.value)
 
 
 def asked_area(u, areas: list[str]) -> str:  # noqa: ANN001
@@ -513,7 +514,8 @@ def figures_text(kb: KnowledgeBase, figs: list[Figure], u, now: datetime, *, lea
     """Per-strike figures, the headline first (acute, exact, England), others each with scope and source;
     `more` = how many further matching figures were left out (the reply says so and how to narrow)."""
     area = asked_area(u, [f.area for f in figs]) if u is not None else "England"
-    figs = sorted(figs, key=lambda f: figure_rank(f, area))
+    one = u is not None and not u.has("plural_strikes")
+    figs = sorted(figs, key=lambda f: figure_rank(f, area, one_strike=one))
     head, rest = figs[0], figs[1:]
     text = (f"{lead}: " if lead else "") + figure_line(kb, head)
     if rest:

@@ -95,7 +95,7 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
     if u.places:  # 'at York hospital': only a figure for that place, never the national one
         found = [f for f in found if any(p in f.area.lower() for p in u.places)]
     area = C.asked_area(u, [f.area for f in found])
-    keys = sorted(found, key=lambda f: C.figure_rank(f, area))
+    keys = sorted(found, key=lambda f: C.figure_rank(f, area, one_strike=not u.has("plural_strikes")))
     figs = _load(kb, "figure", keys[:MAX_FIGURES])
     if not figs:
         return None

@@ -80,3 +80,10 @@ def test_running_totals_and_counts_keep_to_the_time_asked(ask) -> None:
 def test_one_strike_spanning_two_months_is_answered_once(ask) -> None:
     a = ask("how many appointments were rescheduled in the june-july 2024 strike", "2024-08-05T10:00")
     assert a.status == "answered" and a.text.count("67,034") == 1 and "I hold no sourced answer" not in a.text
+
+
+def test_one_strike_asked_leads_with_its_own_figure(ask) -> None:
+    one = ask("how many appointments did the 15 december nurses strike postpone", "2023-04-20T10:00")
+    assert one.headline.startswith("15,779")
+    both = ask("how many appointments were postponed in the december nurses strikes", "2023-04-20T10:00")
+    assert both.headline.startswith("29,576")
