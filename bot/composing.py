@@ -481,10 +481,20 @@ def _shorter_than(f: Figure, strikes: list[Strike]) -> bool:
         or f.period_end.local_last.date() < max(s.end.local_last.date() for s in strikes))  # type: ignore[union-attr]
 
 
+def _metric_text(kb: KnowledgeBase, f: Figure) -> str:
+    """What a figure counts ('appointments rescheduled'); a count of strikers names the union that gave it
+    ('staff on strike (Unison members)'), since it is that union's members, not everyone on strike."""
+    metric = METRIC_TEXT.get(f.metric, f.metric.replace("_", " "))
+    if f.metric == "strikers" and f.unions:
+        orgs = kb.organisations()
+        metric += " (" + " and ".join(org_label(orgs.get(x), x) for x in f.unions) + " members)"
+    return metric
+
+
 def figure_line(kb: KnowledgeBase, f: Figure) -> str:
     """'196,225 appointments rescheduled in acute hospital trusts (…), England, during … (as of …; NHS England).'"""
     where = SETTING_TEXT.get(f.setting, f.setting)
-    metric = METRIC_TEXT.get(f.metric, f.metric.replace("_", " "))
+    metric = _metric_text(kb, f)
     scope = f" in {where}" if f.metric == "appointments_rescheduled" else ""
     claim = ""
     if f.claimed_by:
@@ -705,7 +715,7 @@ def figure_headline(kb: KnowledgeBase, f: Figure) -> tuple[str, str]:
     """('196,225 appointments rescheduled in acute hospitals, England, in the junior doctors strike of 11–15
     April 2023 (as of 17 April 2023).', '196,225'): the figure, what it counts, where, which strike, as of when."""
     value = value_text(f)
-    metric = METRIC_TEXT.get(f.metric, f.metric.replace("_", " "))
+    metric = _metric_text(kb, f)
     where = SHORT_SETTING.get(f.setting, "")
     scope = f" in {where}" if where and f.metric == "appointments_rescheduled" else ""
     strikes = kb.get_many("strike", f.strike_ids)

@@ -87,3 +87,10 @@ def test_one_strike_asked_leads_with_its_own_figure(ask) -> None:
     assert one.headline.startswith("15,779")
     both = ask("how many appointments were postponed in the december nurses strikes", "2023-04-20T10:00")
     assert both.headline.startswith("29,576")
+
+
+def test_strikers_are_counted_from_the_union_that_gave_the_count(ask) -> None:
+    a = ask("how many unison ambulance staff r striking tomorrow", "2023-01-22T20:00")
+    assert a.status == "answered" and "15,000" in a.headline and "(Unison members)" in a.headline
+    b = ask("how many unite ambulance staff r striking tomorrow", "2023-01-22T20:00")
+    assert "15,000" not in b.text  # Unison's count is not Unite's
