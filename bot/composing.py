@@ -633,8 +633,14 @@ def coverage_years(kb: KnowledgeBase) -> tuple[int, int]:
 
 
 ANSWER_TYPE_TEXT = {"date": "when", "duration": "how long", "count": "how many", "percentage": "what share",
-                    "who": "who", "why": "why", "where": "where", "advice": "what to do", "rule": "the rules",
+                    "who": "who", "why": "why", "where": "where", "nations": "which nations", "advice": "what to do", "rule": "the rules",
                     "status": "whether it is going ahead", "terms": "the terms"}
+
+
+def same_percent(asked: float, held: float) -> bool:
+    """True when a percentage named in a question means a curated one: equal, or a whole number naming a rounded
+    figure ('the 22% offer' is the 22.3% one; 'the 5.5% award' is only 5.5%)."""
+    return abs(asked - held) < 0.01 or (float(asked).is_integer() and round(held) == asked)
 
 
 def part_not_known(types: list[str]) -> str:

@@ -81,9 +81,10 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
         ballots = [b for b in ballots if b.purpose != "statutory_strike_ballot"]  # 'did the RCN accept …'
     if u.percents:  # 'did the rcn accept the 5.5%?': the votes on the offer or award with that percentage
         named = [o for o in kb.all("offer") if C.offer_public(o, now) and any(
-            abs(p - v) < 0.01 for p in u.percents for v in (o.consolidated_pct, o.consolidated_pct_max, o.one_off_pct)
+            C.same_percent(p, v) for p in u.percents for v in (o.consolidated_pct, o.consolidated_pct_max, o.one_off_pct)
             if v is not None)]
-        on_it = [b for b in ballots if any(y in b.subject for o in named for y in o.pay_years)]
+        on_it = [b for b in ballots if any(y in b.subject for o in named
+                                           for y in (*o.pay_years, str(o.date.local_first.year)))]
         ballots = on_it or ballots
     if not ballots:
         return None  # a vote on an offer is never answered with a strike ballot, nor the other way round

@@ -94,3 +94,9 @@ def test_strikers_are_counted_from_the_union_that_gave_the_count(ask) -> None:
     assert a.status == "answered" and "15,000" in a.headline and "(Unison members)" in a.headline
     b = ask("how many unite ambulance staff r striking tomorrow", "2023-01-22T20:00")
     assert "15,000" not in b.text  # Unison's count is not Unite's
+
+
+def test_a_whole_percentage_names_the_rounded_offer(ask) -> None:
+    a = ask("who actually made the 22% offer to the junior doctors?", "2024-08-10T10:00")
+    assert a.text.startswith("DHSC offer of 29 July 2024") and "22.3%" in a.text
+    assert ask("what was the 5% offer", "2023-03-20T10:00").status == "answered"
