@@ -453,6 +453,8 @@ def _terms(o: Offer) -> str:
         lo = fmt_gbp(o.one_off_min_gbp) if o.one_off_min_gbp is not None else ""
         hi = fmt_gbp(o.one_off_max_gbp) if o.one_off_max_gbp is not None else ""
         t.append(f"one-off payments of {lo}–{hi}".replace("of –", "of up to ").rstrip("–"))
+    if o.other_terms:
+        t.append(o.other_terms)
     return " plus ".join(t) if t else "terms not given as figures"
 
 

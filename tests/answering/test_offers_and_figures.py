@@ -100,3 +100,9 @@ def test_a_whole_percentage_names_the_rounded_offer(ask) -> None:
     a = ask("who actually made the 22% offer to the junior doctors?", "2024-08-10T10:00")
     assert a.text.startswith("DHSC offer of 29 July 2024") and "22.3%" in a.text
     assert ask("what was the 5% offer", "2023-03-20T10:00").status == "answered"
+
+
+def test_an_offer_without_figures_gives_its_other_terms(ask) -> None:
+    a = ask("what's the govt actually offering resi docs this time? heard it's not about pay", "2025-12-12T10:00")
+    assert a.text.startswith("DHSC offer of 10 December 2025") and "specialty training posts" in a.text
+    assert "Status: offered." in a.text and "rejected" not in a.text  # rejected only on 15 December
