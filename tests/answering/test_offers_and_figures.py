@@ -106,3 +106,8 @@ def test_an_offer_without_figures_gives_its_other_terms(ask) -> None:
     a = ask("what's the govt actually offering resi docs this time? heard it's not about pay", "2025-12-12T10:00")
     assert a.text.startswith("DHSC offer of 10 December 2025") and "specialty training posts" in a.text
     assert "Status: offered." in a.text and "rejected" not in a.text  # rejected only on 15 December
+
+
+def test_planned_care_is_not_the_future_tense(ask) -> None:
+    a = ask("how much planned care went ahead in the november strike", "2025-12-01T10:00")
+    assert a.status == "answered" and "95%" in a.headline and "14–19 November 2025" in a.headline
