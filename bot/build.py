@@ -98,7 +98,7 @@ TABLES: dict[str, list[Col]] = {
         _c("variant_of", "ref", ref="offers"),
         _c("status", "enum", True, ("offered", "accepted", "rejected", "imposed", "implemented", "superseded")),
         _c("summary", req=True), SRC, OTHER, _c("announced", "date"), _c("consolidated_average", "bool"),
-        _c("status_as_of", "date"), _c("status_source_id", "ref", ref="sources"),
+        _c("status_as_of", "date"), _c("status_source_id", "ref", ref="sources"), _c("other_terms"),
     ],
     "figures": [
         _c("id", "id", True),

@@ -17,7 +17,7 @@ import click
 
 from bot.build import BuildError, build, check
 from bot.clock import DateParseError, fmt_curated, parse_now
-from bot.config import DEFAULT_KNOWLEDGE_DIR, ConfigError, Settings, load_settings
+from bot.config import DEFAULT_DATA_DIR, DEFAULT_KNOWLEDGE_DIR, ConfigError, Settings, load_settings
 from bot.knowledge import KnowledgeBase, KnowledgeBaseMissing
 
 
@@ -85,6 +85,10 @@ def open_kb(settings: Settings, *, build_if_missing: bool = True) -> KnowledgeBa
         if not build_if_missing:
             click.echo(f"No knowledge base at {settings.kb_path}. Build it with: strikebot kb build", err=True)
             sys.exit(1)
+    default = (DEFAULT_DATA_DIR / "knowledge.sqlite").expanduser().resolve()
+    if settings.kb_path != default:  # a path set in STRIKEBOT_KB: a typo there must not build a second KB somewhere
+        raise CliError(f"No knowledge base at {settings.kb_path} (STRIKEBOT_KB). Build it there with `strikebot kb "
+                       f"build --out {settings.kb_path}`, or leave STRIKEBOT_KB empty to use {default}.", code=2)
     click.echo(f"No knowledge base at {settings.kb_path}; building it from {DEFAULT_KNOWLEDGE_DIR} …", err=True)
     _do_build(DEFAULT_KNOWLEDGE_DIR, settings.kb_path)
     return _checked_kb(settings.kb_path)

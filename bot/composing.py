@@ -307,11 +307,13 @@ def _ballot_who(kb: KnowledgeBase, b: Ballot) -> str:
     return f"{org_label(n.orgs.get(b.union), b.union)} {n.groups_text((b.staff_group,))}"
 
 
-def _close_text(b: Ballot) -> str:
+def _close_text(b: Ballot, now: datetime | None = None) -> str:
+    """'closes at 12:00 Monday 16 September 2024', or 'closed …' once that is past at `now`."""
     if b.closes is None:
         return "closing date not known"
     c = fmt_partial(b.closes)
-    return f"closes at {c}" if b.closes.precision == "minute" else f"closes {c}" + (
+    verb = "closed" if now is not None and b.closes.last < now else "closes"
+    return f"{verb} at {c}" if b.closes.precision == "minute" else f"{verb} {c}" + (
         " (end of day)" if b.closes.precision == "day" else "")
 
 
@@ -319,9 +321,11 @@ def ballots_deadline_text(kb: KnowledgeBase, ballots: list[Ballot], now: datetim
     """When open ballots close, with time left at `now`."""
     lines = []
     for b in ballots:
-        line = f"The {_ballot_who(kb, b)} {PURPOSE_TEXT[b.purpose]} on {b.subject} {_close_text(b)}"
+        line = f"The {_ballot_who(kb, b)} {PURPOSE_TEXT[b.purpose]} on {b.subject} {_close_text(b, now)}"
         if b.closes and b.closes.last >= now:
             line += f" — {fmt_duration(b.closes.last - now)} from now"
+        elif b.closes:
+            line += "; its result is not in my knowledge base yet"
         lines.append(line + ".")
     return "\n".join(lines) + sources_block(list(ballots), now)
 
@@ -449,6 +453,8 @@ def _terms(o: Offer) -> str:
         lo = fmt_gbp(o.one_off_min_gbp) if o.one_off_min_gbp is not None else ""
         hi = fmt_gbp(o.one_off_max_gbp) if o.one_off_max_gbp is not None else ""
         t.append(f"one-off payments of {lo}–{hi}".replace("of –", "of up to ").rstrip("–"))
+    if o.other_terms:
+        t.append(o.other_terms)
     return " plus ".join(t) if t else "terms not given as figures"
 
 
@@ -477,10 +483,20 @@ def _shorter_than(f: Figure, strikes: list[Strike]) -> bool:
         or f.period_end.local_last.date() < max(s.end.local_last.date() for s in strikes))  # type: ignore[union-attr]
 
 
+def _metric_text(kb: KnowledgeBase, f: Figure) -> str:
+    """What a figure counts ('appointments rescheduled'); a count of strikers names the union that gave it
+    ('staff on strike (Unison members)'), since it is that union's members, not everyone on strike."""
+    metric = METRIC_TEXT.get(f.metric, f.metric.replace("_", " "))
+    if f.metric == "strikers" and f.unions:
+        orgs = kb.organisations()
+        metric += " (" + " and ".join(org_label(orgs.get(x), x) for x in f.unions) + " members)"
+    return metric
+
+
 def figure_line(kb: KnowledgeBase, f: Figure) -> str:
     """'196,225 appointments rescheduled in acute hospital trusts (…), England, during … (as of …; NHS England).'"""
     where = SETTING_TEXT.get(f.setting, f.setting)
-    metric = METRIC_TEXT.get(f.metric, f.metric.replace("_", " "))
+    metric = _metric_text(kb, f)
     scope = f" in {where}" if f.metric == "appointments_rescheduled" else ""
     claim = ""
     if f.claimed_by:
@@ -491,12 +507,13 @@ def figure_line(kb: KnowledgeBase, f: Figure) -> str:
     return line[:1].upper() + line[1:]  # it starts a line or a bullet ('More than 4,000 …')
 
 
-def figure_rank(f, area: str = "England") -> tuple:  # noqa: ANN001
+def figure_rank(f, area: str = "England", *, one_strike: bool = False) -> tuple:  # noqa: ANN001
     """Sort key for listing figures (a Figure or its catalog key): the headline first, i.e. the area asked
     about (England unless the question names another, such as London), the main source's version, acute
-    trusts, an exact count, then the largest value."""
-    return (f.area.lower() != area.lower(), f.variant_of != "", f.setting != "acute", f.qualifier != "exact",
-            -f.value)
+    trusts, (with `one_strike`, when one strike is asked about) a figure for that strike alone before one
+    summed over several, an exact count, then the largest value."""
+    return (f.area.lower() != area.lower(), f.variant_of != "", f.setting != "acute",
+            one_strike and len(f.strike_ids) > 1, f.qualifier != "exact", -f.value)
 
 
 def asked_area(u, areas: list[str]) -> str:  # noqa: ANN001
@@ -509,7 +526,8 @@ def figures_text(kb: KnowledgeBase, figs: list[Figure], u, now: datetime, *, lea
     """Per-strike figures, the headline first (acute, exact, England), others each with scope and source;
     `more` = how many further matching figures were left out (the reply says so and how to narrow)."""
     area = asked_area(u, [f.area for f in figs]) if u is not None else "England"
-    figs = sorted(figs, key=lambda f: figure_rank(f, area))
+    one = u is not None and not u.has("plural_strikes")
+    figs = sorted(figs, key=lambda f: figure_rank(f, area, one_strike=one))
     head, rest = figs[0], figs[1:]
     text = (f"{lead}: " if lead else "") + figure_line(kb, head)
     if rest:
@@ -617,8 +635,14 @@ def coverage_years(kb: KnowledgeBase) -> tuple[int, int]:
 
 
 ANSWER_TYPE_TEXT = {"date": "when", "duration": "how long", "count": "how many", "percentage": "what share",
-                    "who": "who", "why": "why", "where": "where", "advice": "what to do", "rule": "the rules",
+                    "who": "who", "why": "why", "where": "where", "nations": "which nations", "advice": "what to do", "rule": "the rules",
                     "status": "whether it is going ahead", "terms": "the terms"}
+
+
+def same_percent(asked: float, held: float) -> bool:
+    """True when a percentage named in a question means a curated one: equal, or a whole number naming a rounded
+    figure ('the 22% offer' is the 22.3% one; 'the 5.5% award' is only 5.5%)."""
+    return abs(asked - held) < 0.01 or (float(asked).is_integer() and round(held) == asked)
 
 
 def part_not_known(types: list[str]) -> str:
@@ -699,7 +723,7 @@ def figure_headline(kb: KnowledgeBase, f: Figure) -> tuple[str, str]:
     """('196,225 appointments rescheduled in acute hospitals, England, in the junior doctors strike of 11–15
     April 2023 (as of 17 April 2023).', '196,225'): the figure, what it counts, where, which strike, as of when."""
     value = value_text(f)
-    metric = METRIC_TEXT.get(f.metric, f.metric.replace("_", " "))
+    metric = _metric_text(kb, f)
     where = SHORT_SETTING.get(f.setting, "")
     scope = f" in {where}" if where and f.metric == "appointments_rescheduled" else ""
     strikes = kb.get_many("strike", f.strike_ids)

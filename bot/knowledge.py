@@ -200,7 +200,8 @@ class KnowledgeBase:
                      r["consolidated_pct"], r["consolidated_pct_max"], r["consolidated_gbp"], r["one_off_pct"],
                      r["one_off_min_gbp"], r["one_off_max_gbp"], r["variant_of"] or "", r["status"], r["summary"],
                      self._src(r["source_id"]), self._others(r["other_source_ids"]), _pd(r["announced_text"]),
-                     bool(r["consolidated_average"]), _pd(r["status_as_of_text"]), self._src(r["status_source_id"]))
+                     bool(r["consolidated_average"]), _pd(r["status_as_of_text"]), self._src(r["status_source_id"]),
+                     r.get("other_terms") or "")
 
     def _figure(self, r: dict) -> Figure:
         return Figure(r["id"], r["metric"], r["value"], r["unit"], r["qualifier"], r["setting"], r["area"],

@@ -77,6 +77,7 @@ def normalise(text: str) -> str:
     t = re.sub(r"(\d)\s*%", r"\1 percent", t).replace("%", " percent ")  # 'what % said yes' asks a percentage
     t = re.sub(r"\b(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|half a|a)\s*"
                r"(k|m|mn|bn|thousand|million|billion)\b", _number, t)
+    t = re.sub(r"\b(what|who|when|where|how|it|that|there|here)'s\b", r"\1 is", t)  # 'what's' asks 'what is'
     t = re.sub(r"'s\b|s'(?=\s|$)", lambda m: "" if m.group(0) == "'s" else "s", t)
     t = re.sub(r"[^a-z0-9£.\s-]", " ", t)
     t = re.sub(r"(?<![0-9])\.|\.(?![0-9])", " ", t)

@@ -168,6 +168,7 @@ class Offer:
     consolidated_average: bool = False
     status_as_of: PartialDate | None = None
     status_source: Source | None = None
+    other_terms: str = ""  # terms that are not figures (training posts, exam fees), as they stood when offered
 
     def status_at(self, now: datetime) -> str:
         """The status as known at `now` (aware UTC): the curated `status` once it was reported (`status_as_of`

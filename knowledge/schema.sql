@@ -86,7 +86,8 @@ CREATE TABLE offers (
   announced_text TEXT NOT NULL DEFAULT '', announced_utc TEXT,    -- when the offer became public ('' = see sources)
   consolidated_average INTEGER NOT NULL DEFAULT 0,                 -- 1 = consolidated_pct is an average across pay points
   status_as_of_text TEXT NOT NULL DEFAULT '', status_as_of_utc TEXT, -- when `status` was reported ('' = from `date`)
-  status_source_id TEXT REFERENCES sources(id)                    -- the source that reported it
+  status_source_id TEXT REFERENCES sources(id),                   -- the source that reported it
+  other_terms TEXT NOT NULL DEFAULT ''                             -- terms that are not figures, in our words, no outcome
 );
 
 CREATE TABLE figures (

@@ -51,6 +51,13 @@ def test_kb_pointing_at_the_state_database(tmp_path: Path) -> None:
     assert "strikebot kb build" in line
 
 
+def test_a_mistyped_kb_path_is_an_error_not_a_new_build(tmp_path: Path) -> None:
+    typo = tmp_path / "typo-dir" / "sub" / "kb.sqllite"
+    line = one_clean_line(run(_env(tmp_path, typo), "ask", "latest totals?"), 2)
+    assert f"No knowledge base at {typo} (STRIKEBOT_KB)" in line and "strikebot kb build --out" in line
+    assert not typo.parent.exists()  # nothing was built there
+
+
 def test_kb_pointing_at_a_file_that_is_not_sqlite(tmp_path: Path) -> None:
     junk = tmp_path / "notes.sqlite"
     junk.write_text("not a database, just some notes\n" * 20)

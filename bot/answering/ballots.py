@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from bot import composing as C
 from bot.answering.result import Result
-from bot.answering.selection import NEAR, _distinguished, _entities, _load, _rank_by_text
+from bot.answering.selection import NEAR, _distinguished, _entities, _load, _rank_by_text, national_first
 from bot.answering.time import _windows
 from bot.answering.understanding import Understanding
 from bot.catalog import BallotKey, known_by
@@ -77,6 +77,15 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
         ballots = [b for b in ballots if b.purpose == "statutory_strike_ballot" or b.outcome == "for_action"]
     elif u.has("offer_vote"):
         ballots = [b for b in ballots if b.purpose != "statutory_strike_ballot"]
+    if u.vote_outcome and not u.has("strike_vote"):
+        ballots = [b for b in ballots if b.purpose != "statutory_strike_ballot"]  # 'did the RCN accept …'
+    if u.percents:  # 'did the rcn accept the 5.5%?': the votes on the offer or award with that percentage
+        named = [o for o in kb.all("offer") if C.offer_public(o, now) and any(
+            C.same_percent(p, v) for p in u.percents for v in (o.consolidated_pct, o.consolidated_pct_max, o.one_off_pct)
+            if v is not None)]
+        on_it = [b for b in ballots if any(y in b.subject for o in named
+                                           for y in (*o.pay_years, str(o.date.local_first.year)))]
+        ballots = on_it or ballots
     if not ballots:
         return None  # a vote on an offer is never answered with a strike ballot, nor the other way round
     if u.ballot_field == "opens":
@@ -109,7 +118,7 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
         chosen = known[-1:]
     else:
         ranked = _rank_by_text(u, known, lambda b: f"{b.subject} {b.purpose.replace('_', ' ')}")
-        chosen = [b for _s, b in ranked[:3]]
+        chosen = national_first(kb, u, [b for _s, b in ranked[:3]], lambda b: b.subject)
     chosen = _load(kb, "ballot", chosen)
     if u.ballot_field in FIELD:
         with_field = [b for b in chosen if getattr(b, FIELD[u.ballot_field]) is not None]

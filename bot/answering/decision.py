@@ -154,8 +154,16 @@ def _compound(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result | No
     found = [(m, r) for m, r in parts if r is not None and r.facts and r.score >= MIN_SCORE]
     if not found:
         return None
-    texts = [C.without_sources(r.text) for _m, r in found]
+    seen: set[tuple[str, ...]] = set()
+    unique = []
+    for m, r in found:  # 'the june-july 2024 strike': one strike spanning both months is one part, not two
+        ids = tuple(getattr(f, "id", "") for f in r.facts)
+        if ids not in seen:
+            seen.add(ids)
+            unique.append((m, r))
     missing = [m for m, r in parts if (m, r) not in found]
+    found = unique
+    texts = [C.without_sources(r.text) for _m, r in found]
     note = "\n" + C.months_not_known(missing) if missing else ""
     facts = [f for _m, r in found for f in r.facts]
     cited = [f for _m, r in found for f in r.cited]

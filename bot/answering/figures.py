@@ -67,7 +67,7 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
     if u.has("strike_days"):
         return _strike_days(kb, u, now)  # a count of strike days, never an appointments figure in its place
     if u.intent == "impact_figure" and u.has("strikers") and not u.has("appointment_words"):
-        return None  # how many people struck is not how many appointments moved (strikers are not curated per strike)
+        metric = "strikers"  # how many people struck, never how many appointments moved
     if metric == "appointments_rescheduled" and not u.asks_for_appointments:
         return None  # "how many patients / trusts / hours / strikes …": not what an appointments figure counts
     if not (u.unions or u.groups or u.has_when() or u.order or u.nth):
@@ -95,8 +95,10 @@ def handle_impact(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
     if u.places:  # 'at York hospital': only a figure for that place, never the national one
         found = [f for f in found if any(p in f.area.lower() for p in u.places)]
     area = C.asked_area(u, [f.area for f in found])
-    keys = sorted(found, key=lambda f: C.figure_rank(f, area))
+    keys = sorted(found, key=lambda f: C.figure_rank(f, area, one_strike=not u.has("plural_strikes")))
     figs = _load(kb, "figure", keys[:MAX_FIGURES])
+    if metric == "strikers" and u.unions:  # a union's own count of its strikers answers only for that union
+        figs = [f for f in figs if set(f.unions) & u.unions]
     if not figs:
         return None
     return Result(u.intent if u.intent != "unknown" else "impact_figure", figs, 0.88,

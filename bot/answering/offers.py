@@ -40,7 +40,7 @@ def handle_offers(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
         offers.append(o)
     asked_pct = u.percents
     if asked_pct:  # "the 3% offer": only an offer with that percentage in its terms
-        offers = [o for o in offers if any(abs(p - v) < 0.01 for p in asked_pct for v in (
+        offers = [o for o in offers if any(C.same_percent(p, v) for p in asked_pct for v in (
             o.consolidated_pct, o.consolidated_pct_max, o.one_off_pct) if v is not None)]
     if not offers:
         return None

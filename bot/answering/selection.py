@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.answering.time import _windows
-from bot.answering.understanding import Understanding, alias_index, text_form
+from bot.answering.understanding import Understanding, alias_index, text_form, vocabulary
 from bot.catalog import StrikeKey, known_by
 from bot.clock import LONDON
 from bot.knowledge import KnowledgeBase
@@ -98,3 +98,12 @@ def _distinguished(kb: KnowledgeBase, u: Understanding, facts: list, text_of) ->
     if best == 0 or all(c == best for c in counts):
         return facts
     return [f for f, c in zip(facts, counts, strict=True) if c == best]
+
+
+def national_first(kb: KnowledgeBase, u: Understanding, facts: list, text_of) -> list:  # noqa: ANN001
+    """`facts` with those whose own text (`text_of(fact)`) names a place put after the others, when the question
+    names none: 'did unite accept the pay offer?' leads with Unite's national vote, not its Yorkshire one."""
+    if u.places:
+        return facts
+    vocab = vocabulary(kb)
+    return sorted(facts, key=lambda f: bool(vocab.values_in("place_names", text_form(kb, text_of(f)))))

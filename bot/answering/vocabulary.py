@@ -23,7 +23,7 @@ from rapidfuzz.distance import OSA
 # Every class the engine reads. `needs_value` classes map a phrase to a value (a synonym's canonical word …).
 # The kinds of answer a question can ask for (knowledge/vocabulary.csv class `asks`; knowledge/question_kinds.csv
 # and the FAQs' `answers` column say which kinds each handler and each FAQ can give).
-ANSWER_TYPES = ("date", "duration", "count", "percentage", "who", "quote", "why", "where", "advice", "rule",
+ANSWER_TYPES = ("date", "duration", "count", "percentage", "who", "quote", "why", "where", "nations", "advice", "rule",
                 "status", "comparison", "result", "definition", "terms", "list")
 # The modules of bot/answering/ that answer a kind of question (knowledge/question_kinds.csv `handler`).
 HANDLER_MODULES = ("strikes", "ballots", "offers", "figures", "totals", "statements", "faqs")

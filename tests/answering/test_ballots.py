@@ -77,3 +77,22 @@ def test_a_result_is_known_from_its_curated_announcement_day(ask) -> None:
     assert a.matched.fact_id == "bma-rd-2026-06-referendum" and "53%" in a.text  # copies dated only 'June 2026'
     before = ask("did resident doctors vote to accept the deal? what was the split", "2026-06-28T18:00+01:00")
     assert "53%" not in before.text
+
+
+def test_a_vote_on_the_percentage_named_and_past_deadlines_in_the_past_tense(ask) -> None:
+    early = ask("did the rcn accept the 5.5%", "2024-09-20T10:00")
+    assert "closed at 12:00 Monday 16 September 2024" in early.text and "not in my knowledge base yet" in early.text
+    assert "43.4%" not in early.text  # never the 2023 strike ballot
+    later = ask("did the rcn accept the 5.5%", "2024-09-24T10:00")
+    assert later.matched.fact_id == "rcn-2024-pay-consultation" and "64%" in later.text
+
+
+def test_the_national_vote_leads_a_local_one(ask) -> None:
+    a = ask("did unite accept the pay offer", "2023-05-01T10:00")
+    assert a.facts[0].id == "unite-2023-pay-consultation" and a.headline.startswith("Unite Agenda for Change staff")
+    assert "52%" in a.headline
+
+
+def test_whats_asks_what_is(ask) -> None:
+    a = ask("what's the pay offer for junior doctors?", "2024-08-01T10:00")
+    assert a.text.startswith("DHSC offer of 29 July 2024") and "22.3%" in a.text

@@ -75,3 +75,39 @@ def test_running_totals_and_counts_keep_to_the_time_asked(ask) -> None:
     since = ask("how many strike days have resident doctors had since july 2025", "2026-01-10T10:00")
     assert since.status == "no_answer" and "41 days" not in since.text
     assert "41 days" in ask("how many days have jr doctors been on strike since march 2023", "2024-03-25T10:00").text
+
+
+def test_one_strike_spanning_two_months_is_answered_once(ask) -> None:
+    a = ask("how many appointments were rescheduled in the june-july 2024 strike", "2024-08-05T10:00")
+    assert a.status == "answered" and a.text.count("67,034") == 1 and "I hold no sourced answer" not in a.text
+
+
+def test_one_strike_asked_leads_with_its_own_figure(ask) -> None:
+    one = ask("how many appointments did the 15 december nurses strike postpone", "2023-04-20T10:00")
+    assert one.headline.startswith("15,779")
+    both = ask("how many appointments were postponed in the december nurses strikes", "2023-04-20T10:00")
+    assert both.headline.startswith("29,576")
+
+
+def test_strikers_are_counted_from_the_union_that_gave_the_count(ask) -> None:
+    a = ask("how many unison ambulance staff r striking tomorrow", "2023-01-22T20:00")
+    assert a.status == "answered" and "15,000" in a.headline and "(Unison members)" in a.headline
+    b = ask("how many unite ambulance staff r striking tomorrow", "2023-01-22T20:00")
+    assert "15,000" not in b.text  # Unison's count is not Unite's
+
+
+def test_a_whole_percentage_names_the_rounded_offer(ask) -> None:
+    a = ask("who actually made the 22% offer to the junior doctors?", "2024-08-10T10:00")
+    assert a.text.startswith("DHSC offer of 29 July 2024") and "22.3%" in a.text
+    assert ask("what was the 5% offer", "2023-03-20T10:00").status == "answered"
+
+
+def test_an_offer_without_figures_gives_its_other_terms(ask) -> None:
+    a = ask("what's the govt actually offering resi docs this time? heard it's not about pay", "2025-12-12T10:00")
+    assert a.text.startswith("DHSC offer of 10 December 2025") and "specialty training posts" in a.text
+    assert "Status: offered." in a.text and "rejected" not in a.text  # rejected only on 15 December
+
+
+def test_planned_care_is_not_the_future_tense(ask) -> None:
+    a = ask("how much planned care went ahead in the november strike", "2025-12-01T10:00")
+    assert a.status == "answered" and "95%" in a.headline and "14–19 November 2025" in a.headline

@@ -73,3 +73,8 @@ def test_short_group_words_and_uncovered_groups(ask) -> None:
     assert p.status == "no_answer" and "18–19 January" not in p.text
     first = ask("how many appointments were rescheduled in the 1st junior doctors strike", "2023-04-20T10:00")
     assert "175,122" in first.text and "196,225" not in first.text
+
+
+def test_which_parts_of_the_uk_asks_for_the_nations(ask) -> None:
+    a = ask("which parts of the UK are nurses striking in on the 15th? just england?", "2022-12-10T10:00")
+    assert a.status == "answered" and "Wales" in a.text and "Northern Ireland" in a.text and a.answer_type == "nations"
