@@ -76,9 +76,10 @@ class BotProcess:
 
     def __init__(self, kb_path: Path, api_url: str, state_dir: Path, *, profile: Path | None = None,
                  clock: str = "wall", workers: int = 1):
+        # the KB path made absolute: the bot's cwd is the scratch folder, where a relative --kb names nothing
         env = dict(os.environ, SLACK_BOT_TOKEN="xoxb-bench-token", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=api_url,
-                   STRIKEBOT_KB=str(kb_path), STRIKEBOT_STATE=str(state_dir / "state.sqlite"), SLACK_APP_TOKEN="",
-                   REMINDER_CHANNEL="", PYTHONPATH=str(ROOT))
+                   STRIKEBOT_KB=str(Path(kb_path).resolve()), STRIKEBOT_STATE=str(state_dir / "state.sqlite"),
+                   SLACK_APP_TOKEN="", REMINDER_CHANNEL="", PYTHONPATH=str(ROOT))
         # cwd is the scratch folder, so a developer's .env (read from the cwd) cannot change what is measured
         cli = ["-c", _PROFILED, str(profile), clock] if profile else ["-m", "bot.cli"]
         self._proc = subprocess.Popen([sys.executable, *cli, "serve", "--http", "--host", "127.0.0.1", "--port", "0",
