@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -41,6 +41,13 @@ class StrikeKey:
         return status_at(self.status, self.status_as_of, now, self.start)
 
 
+def ballot_order(b: BallotKey) -> float:
+    """A ballot's place in time for ordering (UTC seconds): the end of its close, else of its announcement, else
+    of its opening; 0 when undated."""
+    when = b.closes or b.announced or b.opens
+    return when.last.timestamp() if when is not None else 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class BallotKey:
     """The columns of a ballot the engine filters and orders on (a `Ballot` without its text and sources)."""
@@ -57,6 +64,10 @@ class BallotKey:
     outcome: str
     variant_of: str
     known: datetime | None = None
+    order: float = field(default=0.0, compare=False)  # its place in time, set once: `ballot_order`
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "order", ballot_order(self))
 
     @property
     def result_known_from(self) -> PartialDate | None:

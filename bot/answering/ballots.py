@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 
 from bot import composing as C
 from bot.answering.result import Result
@@ -30,7 +31,7 @@ def _ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> list[BallotK
     out = [b for b in found
            if not b.variant_of and (b.opens or b.closes or b.announced) and known_by(b, now)
            and not (u.nations and not (u.nations & set(b.nations)))]
-    return sorted(out, key=lambda b: (b.closes or b.announced or b.opens).last)  # type: ignore[union-attr]
+    return sorted(out, key=attrgetter("order"))  # by close, else announcement, else opening (catalog.ballot_order)
 
 
 
@@ -75,10 +76,8 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
         return None
     if u.has("strike_vote"):
         ballots = [b for b in ballots if b.purpose == "statutory_strike_ballot" or b.outcome == "for_action"]
-    elif u.has("offer_vote"):
+    elif u.has("offer_vote") or u.vote_outcome:  # 'did the RCN accept …': a vote on an offer, not for strikes
         ballots = [b for b in ballots if b.purpose != "statutory_strike_ballot"]
-    if u.vote_outcome and not u.has("strike_vote"):
-        ballots = [b for b in ballots if b.purpose != "statutory_strike_ballot"]  # 'did the RCN accept …'
     if u.percents:  # 'did the rcn accept the 5.5%?': the votes on the offer or award with that percentage
         named = [o for o in kb.all("offer") if C.offer_public(o, now) and any(
             C.same_percent(p, v) for p in u.percents for v in (o.consolidated_pct, o.consolidated_pct_max, o.one_off_pct)

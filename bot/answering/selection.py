@@ -80,14 +80,17 @@ def _rank_by_text(u: Understanding, facts: list, text_of) -> list[tuple[float, o
 
 
 
+DISTINGUISH_MAX = 12  # open ballots and the like compared word by word, at most
+
+
 def _distinguished(kb: KnowledgeBase, u: Understanding, facts: list, text_of) -> list:  # noqa: ANN001
     """Of several facts that all agree with the question, those whose own text (`text_of(fact)`) holds the most
     of the question's distinguishing words, when that singles some out: 'the ballot on jobs and pay' is the
     re-ballot 'over jobs and pay', not the poll on a 'jobs-focused offer' open at the same time. A word counts
     when it is not a name of the question's unions or staff groups and not in every fact's text (such words
     agree with all of them); with no word that tells them apart, all are kept, in the given order."""
-    if len(facts) < 2:
-        return facts
+    if len(facts) < 2 or len(facts) > DISTINGUISH_MAX:
+        return facts  # (a long list is not told apart by a word or two: it is cut and ranked elsewhere)
     stemmed = stem_text(text_form(kb, u.norm))
     names = {w for a in alias_index(kb).find(stemmed) for w in a.phrase.split()}
     texts = [{stem(w) for w in text_form(kb, text_of(f)).split()} for f in facts]
