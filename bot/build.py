@@ -13,7 +13,7 @@ import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -545,6 +545,7 @@ def build(source_dir: Path, out_path: Path, *, fail_after: Callable[[str], None]
 
         kb = KnowledgeBase.from_connection(conn)
         with db.conn:
+            db["english_words"].insert_all(english_words(), alter=False, batch_size=BATCH)
             db["docs"].insert_all(index_documents(kb), alter=False, batch_size=BATCH)
             conn.execute("INSERT INTO docs_fts(docs_fts) VALUES ('rebuild')")
             counts = {t: db[t].count for t in ORDER}
@@ -569,6 +570,21 @@ def build(source_dir: Path, out_path: Path, *, fail_after: Callable[[str], None]
     finally:
         os.close(fd)
     return counts
+
+
+def english_words() -> Iterator[dict[str, object]]:
+    """Rows for `english_words`: wordfreq's English words (letters only) down to RARE_ZIPF, most frequent first."""
+    from wordfreq import iter_wordlist, zipf_frequency
+
+    from bot.answering.vocabulary import RARE_ZIPF
+
+    seen: set[str] = set()
+    for rank, w in enumerate(iter_wordlist("en")):
+        if zipf_frequency(w, "en") < RARE_ZIPF:
+            return
+        if w.isalpha() and w not in seen:
+            seen.add(w)
+            yield {"word": w, "rank": rank}
 
 
 def remove_stale_temp_files(out_path: Path) -> list[Path]:

@@ -26,7 +26,7 @@ class DateParseError(ValueError):
     """Raised when a date string is not YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM[offset]."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartialDate:
     """A date as precise as its source: `text` as curated, `precision` in PRECISIONS.
 

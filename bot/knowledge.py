@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -38,12 +39,21 @@ TABLE_OF = {"strike": "strikes", "ballot": "ballots", "offer": "offers", "figure
             "statement": "statements", "faq": "faqs"}
 
 
+PAGE_CACHE_KIB = 64  # SQLite page cache per thread's connection (KiB); see KnowledgeBase._conn
+
+
 class KnowledgeBaseMissing(Exception):
     """No knowledge base file at the path; build one with `strikebot kb build`."""
 
 
 class NotFoundError(KeyError):
     """A fact id that the knowledge base does not hold."""
+
+
+def _shared(text: str) -> str:
+    """One string object for each distinct value of a column with few values (a metric, a union, a subject
+    repeated across rows): each row's copy was ~20 MB across the 100,000-entry catalogs (sys.intern)."""
+    return sys.intern(text)
 
 
 def _split(v: str | None) -> tuple[str, ...]:
@@ -103,6 +113,9 @@ class KnowledgeBase:
             uri = f"file:{Path(self.path).resolve()}?mode=ro"  # type: ignore[arg-type]
             local.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
             local.conn.row_factory = sqlite3.Row
+            # every serving thread has its own read connection: SQLite's default 2 MB page cache each came to
+            # ~100 MB across a burst's threads on the 100,000-entry file; the OS page cache is shared instead
+            local.conn.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
             local.version = version
             with self._lock:
                 if version not in self._caches:
@@ -285,7 +298,7 @@ class KnowledgeBase:
 
     def _strike_catalog(self) -> Catalog[StrikeKey]:
         t, k = self._tuple, self.known_from
-        keys = (StrikeKey(r[0], t(r[1]), t(r[2]), t(r[3]), parse_partial(r[4]), parse_partial(r[5]), r[6], r[7],
+        keys = (StrikeKey(r[0], t(r[1]), t(r[2]), t(r[3]), parse_partial(r[4]), parse_partial(r[5]), r[6], _shared(r[7]),
                           public_from(r[10], k(r[8], r[9])), _pd(r[11]))
                 for r in self._conn().execute("SELECT id, unions, staff_groups, nations, start_text, end_text, "
                                               "duration_hours, status, source_id, other_source_ids, announced_text, "
@@ -305,8 +318,9 @@ class KnowledgeBase:
                                  published_moment(announced) if announced else None) if t is not None]
             return min(times) if times else None
 
-        keys = (BallotKey(r[0], r[1], r[2], self._tuple(r[3]), r[4], r[5], _pd(r[6]), _pd(r[7]), _pd(r[8]),
-                          r[9] or "", r[10] or "", known(r[8], r[11], r[12]))
+        i = _shared
+        keys = (BallotKey(r[0], i(r[1]), i(r[2]), self._tuple(r[3]), i(r[4]), i(r[5]), _pd(r[6]), _pd(r[7]), _pd(r[8]),
+                          i(r[9] or ""), i(r[10] or ""), known(r[8], r[11], r[12]))
                 for r in self._conn().execute("SELECT id, union_id, staff_group, nations, purpose, subject, "
                                               "opens_text, closes_text, announced_text, outcome, variant_of, "
                                               "source_id, other_source_ids FROM ballots"))
@@ -314,7 +328,8 @@ class KnowledgeBase:
                        lambda k: (k.variant_of,) if k.variant_of else ())
 
     def _figure_catalog(self) -> Catalog[FigureKey]:
-        keys = (FigureKey(r[0], r[1], r[2], r[3], r[4], r[5], self._tuple(r[6]), bool(r[7]), r[8] or "",
+        i = _shared
+        keys = (FigureKey(r[0], i(r[1]), r[2], i(r[3]), i(r[4]), i(r[5]), self._tuple(r[6]), bool(r[7]), i(r[8] or ""),
                           parse_partial(r[9]), r[10], self.known_from(r[11], r[12]))
                 for r in self._conn().execute("SELECT id, metric, value, qualifier, setting, area, strike_ids, "
                                               "cumulative, variant_of, as_of_text, rowid, source_id, "
@@ -323,8 +338,9 @@ class KnowledgeBase:
                        lambda k: [f"{sid}|{k.metric}" for sid in k.strike_ids])
 
     def _statement_catalog(self) -> Catalog[StatementKey]:
-        keys = (StatementKey(r[0], r[1], r[2] or "", parse_partial(r[3]), r[4], self.known_from(r[5]), r[6] or "",
-                             r[7] or "")
+        i = _shared
+        keys = (StatementKey(r[0], i(r[1]), i(r[2] or ""), parse_partial(r[3]), r[4], self.known_from(r[5]),
+                             i(r[6] or ""), i(r[7] or ""))
                 for r in self._conn().execute("SELECT id, speaker, organisation, date_text, paraphrase, source_id, "
                                               "strike_id, role FROM statements"))
         return Catalog(keys, lambda k: (k.date.first, k.date.last),
@@ -333,6 +349,14 @@ class KnowledgeBase:
     def speaker_names(self) -> list[str]:
         """Every distinct statement speaker, as curated (e.g. 'Pat Cullen; Sara Gorton')."""
         return [r[0] for r in self._conn().execute("SELECT DISTINCT speaker FROM statements ORDER BY speaker")]
+
+    def english_ranks(self) -> dict[str, int]:
+        """word -> frequency rank of the English words common enough never to be a misspelling (table
+        `english_words`, built from wordfreq); {} for a knowledge base built before the table existed."""
+        try:
+            return dict(self._conn().execute("SELECT word, rank FROM english_words"))  # type: ignore[arg-type]
+        except sqlite3.OperationalError:
+            return {}
 
     def vocabulary_rows(self) -> list[tuple[str, str, str]]:
         """The engine's word lists as (class, phrase, value) rows, in curated order (knowledge/vocabulary.csv).

@@ -8,6 +8,10 @@
 
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
+-- English words common enough never to be taken for a misspelling or an unknown topic (wordfreq, Zipf >= 3),
+-- most frequent first: built from wordfreq so that a serving process need not load its 30 MB table.
+CREATE TABLE english_words (word TEXT PRIMARY KEY, rank INTEGER NOT NULL);
+
 -- How current the knowledge base is: the day up to which the curators checked the news (one row).
 CREATE TABLE curation (
   curated_through_text TEXT NOT NULL, curated_through_utc TEXT NOT NULL, notes TEXT NOT NULL DEFAULT ''

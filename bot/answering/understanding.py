@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from bot.answering.vocabulary import Vocabulary, common_words, is_rare
+from bot.answering.vocabulary import Vocabulary, common_words, is_rare, use_english_words
 from bot.clock import LONDON
 from bot.knowledge import KnowledgeBase
 from bot.matching import MONTHS, NATIONS, Alias, AliasIndex, build_alias_index, normalise, stem_text
@@ -71,7 +71,11 @@ class Understanding:
 
 def vocabulary(kb: KnowledgeBase) -> Vocabulary:
     """The knowledge base's compiled vocabulary (cached per KB file version)."""
-    return kb.cached("vocabulary", lambda: Vocabulary(kb.vocabulary_rows()))
+    def load() -> Vocabulary:
+        use_english_words(kb.english_ranks())  # the word frequencies come with the knowledge base they match
+        return Vocabulary(kb.vocabulary_rows())
+
+    return kb.cached("vocabulary", load)
 
 
 def name_words(kb: KnowledgeBase) -> frozenset[str]:

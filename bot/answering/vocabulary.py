@@ -50,10 +50,25 @@ RARE_ZIPF = 3.0  # only words rarer than this in English (wordfreq Zipf scale, 0
 COMMON_WORDS = 700  # the English words this common are never a topic of their own (wordfreq's top list)
 
 
+_english: dict[str, int] | None = None  # word -> frequency rank, from the knowledge base (`use_english_words`)
+
+
+def use_english_words(ranks: dict[str, int]) -> None:
+    """Answer `is_rare` and `common_words` from the knowledge base's `english_words` table (built from wordfreq;
+    `ranks`: word -> frequency rank), so a serving process never loads wordfreq's 30 MB table. An empty table
+    (a knowledge base built before it existed) leaves wordfreq in use."""
+    global _english
+    _english = ranks or None
+    is_rare.cache_clear()
+    common_words.cache_clear()
+
+
 @lru_cache(maxsize=65536)
 def is_rare(word: str) -> bool:
     """True when `word` is rare or unknown in English (Zipf frequency < RARE_ZIPF): 'appointmnets', 'junoir',
     'locum'. Common words ('county', 'handling') are never 'corrected' to a near vocabulary word."""
+    if _english is not None and word.isalpha():
+        return word not in _english
     from wordfreq import zipf_frequency  # loads its frequency table on first use
 
     return zipf_frequency(word, "en") < RARE_ZIPF
@@ -62,6 +77,8 @@ def is_rare(word: str) -> bool:
 @lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
     """The COMMON_WORDS most frequent English words (wordfreq): fillers, never a topic the bot must hold."""
+    if _english is not None:
+        return frozenset(w for w, rank in _english.items() if rank < COMMON_WORDS)
     from wordfreq import top_n_list
 
     return frozenset(top_n_list("en", COMMON_WORDS))
