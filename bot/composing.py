@@ -207,7 +207,8 @@ def span(a: PartialDate, b: PartialDate) -> str:
     return f"{days} (from {fmt_partial(a)} to {fmt_partial(b)})"
 
 
-ORDINALS = {1: "First", 2: "Second", 3: "Third", 4: "Fourth", 5: "Fifth"}  # the 'nth strike' understanding reads
+ORDINALS = {1: "First", 2: "Second", 3: "Third", 4: "Fourth", 5: "Fifth", 6: "Sixth", 7: "Seventh", 8: "Eighth",
+            9: "Ninth", 10: "Tenth", 11: "Eleventh", 12: "Twelfth"}  # the 'nth strike' understanding reads
 
 
 def _day(p: PartialDate) -> PartialDate:
@@ -225,6 +226,8 @@ def strikes_text(kb: KnowledgeBase, strikes: list[Strike], u, now: datetime, mod
         mode, "Strike" if len(strikes) == 1 else "Strikes")
     if mode == "longest":
         lead += " in the knowledge base"
+    if mode == "next" and len(strikes) == 1 and strikes[0].start.first <= now:
+        lead = "Strike under way now"  # 'when is the next strike?' on its third day: it has begun
     if len(strikes) == 1:
         s = strikes[0]
         body = f"{lead}: {strike_line(kb, s, now)}"

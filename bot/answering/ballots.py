@@ -113,7 +113,12 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
         return None
     if u.answer_type == "who" and u.vote_outcome and len(known) > 1:
         return _who_voted(kb, u, known, now)
-    if u.order in ("latest", "last", "next") or len(known) == 1:
+    latest = False
+    if u.ballot_field == "mandate_expires" and not u.has_when():
+        # 'is the mandate still live?': the newest mandate won, not an older one whose subject matches better
+        known = [b for b in known if b.outcome == "mandate"] or known
+        latest = True
+    if latest or u.order in ("latest", "last", "next") or len(known) == 1:
         chosen = known[-1:]
     else:
         ranked = _rank_by_text(u, known, lambda b: f"{b.subject} {b.purpose.replace('_', ' ')}")

@@ -103,6 +103,10 @@ def _unknown_words(kb: KnowledgeBase, vocab: Vocabulary, names: frozenset[str], 
     return out
 
 
+ORDINAL_WORDS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+                 "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}  # 'first' is an order word (vocabulary)
+
+
 @lru_cache(maxsize=4096)
 def defined_subject(norm: str) -> frozenset[str]:
     """The words (stemmed) of what a 'what is X' question asks to have defined, up to a preposition: 'what is
@@ -247,9 +251,11 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
         u.order = vocab.first_value("order", norm)
         if u.order == "last" and u.has("last_verb"):
             u.order = None  # 'how long does the mandate last?
-    nth = re.search(r"\b(second|third|fourth|fifth|1st|2nd|3rd|4th|5th) (?:\w+ ){0,4}?(strike|walkout)", norm)
+    nth = re.search(r"\b(" + "|".join(ORDINAL_WORDS) + r"|\d{1,2}(?:st|nd|rd|th)) (?:\w+ ){0,4}?(strike|walkout)",
+                    norm)
     if nth and not (nth.group(1)[0].isdigit() and u.month):  # 'the 3rd march strike' is a day, not an ordinal
-        u.nth = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}.get(nth.group(1)) or int(nth.group(1)[0])
+        word = nth.group(1)
+        u.nth = ORDINAL_WORDS.get(word) or int(word.rstrip("stndrh"))
     if now is not None:
         _relative_dates(u, now)
         _named_period(u, vocab, now)

@@ -78,3 +78,16 @@ def test_short_group_words_and_uncovered_groups(ask) -> None:
 def test_which_parts_of_the_uk_asks_for_the_nations(ask) -> None:
     a = ask("which parts of the UK are nurses striking in on the 15th? just england?", "2022-12-10T10:00")
     assert a.status == "answered" and "Wales" in a.text and "Northern Ireland" in a.text and a.answer_type == "nations"
+
+
+def test_ordinals_past_fifth_and_a_strike_under_way(ask) -> None:
+    tenth = ask("when was the 10th junior doctors strike", "2024-03-01T10:00")
+    assert tenth.headline.startswith("Tenth strike:") and "24–28 February 2024" in tenth.headline
+    assert "2–5 October 2023" in ask("when was the seventh junior doctors strike", "2024-03-01T10:00").headline
+    now_on = ask("when is the next strike", "2025-11-16T10:00")
+    assert now_on.headline.startswith("Strike under way now:") and "14–19 November 2025" in now_on.headline
+
+
+def test_a_mandate_question_gets_the_newest_mandate(ask) -> None:
+    a = ask("is the resident doctors mandate still live", "2025-08-01T10:00")
+    assert a.matched.fact_id == "bma-rd-2025-strike-ballot" and "7 January 2026" in a.text
