@@ -92,6 +92,8 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     if u.intent == "ballot_deadline" or u.order == "next" or (u.answer_type == "date" and u.tense == "future"):
         open_now = _distinguished(kb, u, [b for b in ballots if b.closes and b.closes.last >= now],
                                   lambda b: b.subject)
+        if 1 < len(open_now) <= 12:
+            open_now = national_first(kb, u, open_now, lambda b: b.subject)  # a local vote after the national one
         if open_now:
             chosen = _load(kb, "ballot", open_now[:3])
             return Result("ballot_deadline", chosen, 0.9 if len(chosen) == 1 else 0.8,

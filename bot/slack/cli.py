@@ -243,7 +243,10 @@ def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | No
         except SlackApiError as exc:
             _fail_config([f"SLACK_BOT_TOKEN was refused by Slack ({exc.response.get('error')})"])
         except OSError as exc:
-            click.echo(f"Cannot reach Slack's Web API: {exc}", err=True)
+            url = settings.slack_api_url or "https://slack.com/api/"
+            click.echo(f"Cannot reach Slack's Web API at {url} ({getattr(exc, 'reason', exc)}): check the network "
+                       "or SLACK_API_URL, then start again (the bot checks its token with auth.test at start).",
+                       err=True)
             sys.exit(1)
         team = auth.get("team_id") or ""
         state.enable_workspace(team)
