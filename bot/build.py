@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from bot.clock import DateParseError, PartialDate, parse_partial, to_utc_iso
 from bot.models import NATIONS
 
@@ -528,6 +526,8 @@ def build(source_dir: Path, out_path: Path, *, fail_after: Callable[[str], None]
         # The file is private until os.replace: a crash leaves only a temp file that is deleted, so the build needs
         # no rollback journal or fsyncs (they were a quarter of a 100k build's time).
         conn.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+        import sqlite_utils  # here, not at import: it imports numpy (~20 MB), which a serving process never needs
+
         db = sqlite_utils.Database(conn)
         schema = source_dir / SCHEMA_FILE
         if not schema.exists():  # a folder of CSVs alone (tests, forks) uses the project's schema

@@ -15,8 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from bot.catalog import BallotKey, Catalog, FigureKey, StatementKey, StrikeKey
 from bot.clock import PartialDate, parse_partial, public_from, published_moment
@@ -38,6 +37,9 @@ KINDS = ("strike", "ballot", "offer", "figure", "statement", "faq")
 TABLE_OF = {"strike": "strikes", "ballot": "ballots", "offer": "offers", "figure": "figures",
             "statement": "statements", "faq": "faqs"}
 
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 PAGE_CACHE_KIB = 64  # SQLite page cache per thread's connection (KiB); see KnowledgeBase._conn
 
@@ -142,6 +144,8 @@ class KnowledgeBase:
     @property
     def db(self) -> sqlite_utils.Database:
         """A sqlite_utils view of this thread's connection."""
+        import sqlite_utils  # only builds and tools need it; a serving process never loads it (nor numpy)
+
         return sqlite_utils.Database(self._conn())
 
     def _rows(self, sql: str, params: Iterable[object] = ()) -> list[sqlite3.Row]:
