@@ -105,6 +105,7 @@ def _unknown_words(kb: KnowledgeBase, vocab: Vocabulary, names: frozenset[str], 
 
 ORDINAL_WORDS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
                  "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}  # 'first' is an order word (vocabulary)
+_NTH = re.compile(r"\b(" + "|".join(ORDINAL_WORDS) + r"|\d{1,2}(?:st|nd|rd|th)) (?:\w+ ){0,4}?(strike|walkout)")
 
 
 @lru_cache(maxsize=4096)
@@ -251,8 +252,7 @@ def understand(question: str, kb: KnowledgeBase, now: datetime | None = None) ->
         u.order = vocab.first_value("order", norm)
         if u.order == "last" and u.has("last_verb"):
             u.order = None  # 'how long does the mandate last?
-    nth = re.search(r"\b(" + "|".join(ORDINAL_WORDS) + r"|\d{1,2}(?:st|nd|rd|th)) (?:\w+ ){0,4}?(strike|walkout)",
-                    norm)
+    nth = _NTH.search(norm)
     if nth and not (nth.group(1)[0].isdigit() and u.month):  # 'the 3rd march strike' is a day, not an ordinal
         word = nth.group(1)
         u.nth = ORDINAL_WORDS.get(word) or int(word.rstrip("stndrh"))
