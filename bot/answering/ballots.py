@@ -58,8 +58,8 @@ def _who_voted(kb: KnowledgeBase, u: Understanding, known: list[BallotKey], now:
     best (those within NEAR of it), the ones whose outcome is the one named, each union with its result. None
     when no vote on it had that outcome (the question is then declined, never answered with the others)."""
     ranked = _rank_by_text(u, known, lambda b: f"{b.subject} {b.purpose.replace('_', ' ')}")
-    same = [b for s, b in ranked if s >= ranked[0][0] - NEAR]
-    chosen = [b for b in known if b in same and b.outcome == u.vote_outcome]  # in time order
+    same = {b.id for s, b in ranked if s >= ranked[0][0] - NEAR}
+    chosen = [b for b in known if b.id in same and b.outcome == u.vote_outcome]  # in time order
     if not chosen:
         return None
     facts = _load(kb, "ballot", chosen)
