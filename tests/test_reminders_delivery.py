@@ -138,14 +138,21 @@ def test_two_threads_at_the_same_moment_post_once(world: World) -> None:
     assert {p.ballot.id for r in reports for p in r.sent} == {"unite-offer-2023", "gmb-offer-2023"}
 
 
-def test_two_processes_running_send_due_post_once(world: World) -> None:
-    world.subscribe()
+def send_due_in_two_processes(world: World, *, timeout: float = 60) -> list[tuple[str, str]]:
+    """Run `strikebot reminders send-due` in two processes at once on `world`'s state database, assert both
+    exit 0 (their output is shown when one does not) and return their (stdout, stderr)."""
     env = {**os.environ, **world.env}
     cmd = [sys.executable, "-m", "bot.cli", "reminders", "send-due", "--now", "2023-04-21T09:00:00+01:00"]
     procs = [subprocess.Popen(cmd, env=env, cwd=world.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(2)]
-    outs = [p.communicate(timeout=60) for p in procs]
+    outs = [p.communicate(timeout=timeout) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
+    return outs
+
+
+def test_two_processes_running_send_due_post_once(world: World) -> None:
+    world.subscribe()
+    send_due_in_two_processes(world)
     posts = world.fake.posts(CHANNEL)
     assert len(posts) == 2
     assert len({p["text"] for p in posts}) == 2

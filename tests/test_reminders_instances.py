@@ -4,12 +4,15 @@ with the reason, where no server can start here."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
-from tests.test_reminders_delivery import CHANNEL, World, fake, world  # noqa: F401 (shared fixtures)
+from tests.test_reminders_delivery import (  # noqa: F401 (shared fixtures)
+    CHANNEL,
+    World,
+    fake,
+    send_due_in_two_processes,
+    world,
+)
 
 CHANNELS = [CHANNEL] + [f"C0REMIND{n:02d}" for n in range(2, 9)]  # 8 channels x 2 ballots = 16 reminders due
 
@@ -17,12 +20,7 @@ CHANNELS = [CHANNEL] + [f"C0REMIND{n:02d}" for n in range(2, 9)]  # 8 channels x
 def test_two_send_due_processes_on_one_database_post_each_reminder_once(world: World) -> None:  # noqa: F811
     for channel in CHANNELS:
         world.subscribe(channel)
-    env = {**os.environ, **world.env}
-    cmd = [sys.executable, "-m", "bot.cli", "reminders", "send-due", "--now", "2023-04-21T09:00:00+01:00"]
-    procs = [subprocess.Popen(cmd, env=env, cwd=world.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(2)]
-    outs = [p.communicate(timeout=90) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], outs
+    outs = send_due_in_two_processes(world, timeout=90)
     posted = sorted((channel, post["text"].splitlines()[1]) for channel in CHANNELS
                     for post in world.fake.posts(channel))
     assert len(posted) == 16 and len(set(posted)) == 16  # each (channel, ballot) once
