@@ -94,7 +94,9 @@ def make_client(settings: Settings) -> WebClient:
                     "retry_handlers": [RateLimitErrorRetryHandler(max_retry_count=3)]}
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url
-    return WebClient(**kwargs)
+    from bot.slack.webclient import KeepAliveWebClient
+
+    return KeepAliveWebClient(**kwargs)
 
 
 def _names(kb: KnowledgeBase) -> tuple[dict[str, str], dict[str, str]]:

@@ -36,6 +36,7 @@ from bot.models import Answer
 from bot.periodic import start_periodic
 from bot.slack import blocks
 from bot.slack.oauth import WorkspaceInstallations, cached_authorize, oauth_settings
+from bot.slack.webclient import KeepAliveWebClient
 from bot.state import StateStore, StateUnavailable
 
 log = logging.getLogger(__name__)
@@ -143,8 +144,9 @@ class Deps:
 
 def make_client(settings: Settings) -> WebClient:
     """A WebClient for `settings` (SLACK_API_URL or Slack's) that retries HTTP 429 after Retry-After (up to 3
-    times). Connection errors are deliberately not retried: Slack may have posted already (a double reply)."""
-    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url or DEFAULT_API_URL,
+    times) and reuses connections (bot.slack.webclient). Connection errors are deliberately not retried: Slack
+    may have posted already (a double reply)."""
+    return KeepAliveWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url or DEFAULT_API_URL,
                      retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
 
 
@@ -160,7 +162,7 @@ def workspace_clients(settings: Settings, installations: WorkspaceInstallations 
         token = installations.bot_token(team) if team else None
         if token is None:
             return None
-        return WebClient(token=token, base_url=client.base_url, timeout=client.timeout,
+        return KeepAliveWebClient(token=token, base_url=client.base_url, timeout=client.timeout,
                          retry_handlers=client.retry_handlers.copy())
 
     return client_for

@@ -83,6 +83,20 @@ def rate_limited(retry_after: int = 1) -> Reply:
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the benchmark's bursts: socketserver's default backlog of 5 resets connections
     daemon_threads = True
+    connections = 0  # connections accepted so far (the bot's client keeps them alive between calls)
+
+    def process_request(self, request, client_address) -> None:  # noqa: ANN001 - socketserver's signature
+        self.connections += 1
+        self.open_sockets = [*getattr(self, "open_sockets", []), request]
+        super().process_request(request, client_address)
+
+    def close_connections(self) -> None:
+        """Close every accepted connection: kept-alive ones would otherwise go on being served after stop()."""
+        for sock in getattr(self, "open_sockets", []):
+            try:
+                sock.shutdown(2)
+            except OSError:
+                pass
 
 
 class FakeSlack:
@@ -101,7 +115,10 @@ class FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = "HTTP/1.1"  # keep-alive, as Slack's Web API: the bot's client reuses connections
+            # the headers and the body go out in two writes: without TCP_NODELAY the second waits for the
+            # client's delayed ACK (40 ms) on a kept-alive connection
+            disable_nagle_algorithm = True
 
             def do_POST(self) -> None:  # noqa: N802
                 data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -148,6 +165,7 @@ class FakeSlack:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.httpd.close_connections()
 
     def script(self, method: str, *replies: Reply) -> None:
         """Answer the next calls of `method` with `replies`, in order (then the default success)."""
