@@ -310,12 +310,14 @@ def answerable(event: dict, bot_user_id: str | None = None) -> bool:
 @dataclass(frozen=True)
 class Claim:
     """The claim on an event being answered: `key` (event key), the holder's `owner` token, `attempts` so far,
-    and whether it is in the database (`durable`; False when the database was away at ack time)."""
+    whether it is in the database (`durable`; False when the database was away at ack time) and when this
+    holder's lease began (`since`, aware UTC, by `Deps.wall`; None when not known)."""
 
     key: str
     owner: str
     attempts: int = 1
     durable: bool = True
+    since: datetime | None = None
 
 
 def admit(deps: Deps, body: dict, *, team: str | None, bot_user_id: str | None,
@@ -344,8 +346,9 @@ def admit(deps: Deps, body: dict, *, team: str | None, bot_user_id: str | None,
     work = json.dumps({"event": event, "team": team, "bot_user_id": bot_user_id},
                       ensure_ascii=False) if question else ""
     durable = True
+    now = deps.wall()
     try:
-        owner = deps.state.claim_event(key, deps.wall(), message_key=mkey, client_msg_key=ckey,
+        owner = deps.state.claim_event(key, now, message_key=mkey, client_msg_key=ckey,
                                        work=work, lease=deps.lease if question else timedelta(0))
     except StateUnavailable as exc:
         log.warning("could not claim event %s in the state database (%s): de-duplicating in memory", key, exc)
@@ -354,7 +357,7 @@ def admit(deps: Deps, body: dict, *, team: str | None, bot_user_id: str | None,
     if owner is None:
         log.info("duplicate delivery of event %s ignored (retry %s)", key, retry or body.get("retry_attempt"))
         return False, None
-    return True, Claim(key, owner, 1, durable)
+    return True, Claim(key, owner, 1, durable, since=now)
 
 
 def _guard(deps: Deps) -> Callable:

@@ -15,7 +15,8 @@ claim is closed as done after the post. What can go wrong, and what happens:
 - The process dies after the ack (kill -9) -> the same: its lease runs out and another process resumes it.
 - The holder is so slow that its lease ran out and another process took the claim over -> right before the
   post the holder extends its lease only if the claim is still its own (`StateStore.hold_event`), and posts
-  nothing when it is not: the new holder answers.
+  nothing when it is not: the new holder answers. (A reply ready within a quarter of the lease skips that
+  check: nobody can have taken its claim yet, and most of the lease is left for the post; see `_fresh`.)
 - After MAX_ATTEMPTS tries the claim is closed as failed and one short apology is posted — only by the caller
   that closed it, so at most one per question and never after a posted answer.
 
@@ -144,7 +145,7 @@ def post_reply(deps: Deps, client: WebClient, event: dict, msg: blocks.Message, 
             log.info("reply for %s was already posted (ts %s): not posting again", key, found)
             deps.state.finish_event(key, claim.owner, deps.wall(), reply_ts=found)
             return found
-    if claim is not None and claim.durable and not _still_held(deps, claim):
+    if claim is not None and claim.durable and not _fresh(deps, claim) and not _still_held(deps, claim):
         _count("lost_claim")
         log.warning("the claim on %s was taken over by another process before its reply was posted: not posting",
                     key)
@@ -183,6 +184,14 @@ def post_reply(deps: Deps, client: WebClient, event: dict, msg: blocks.Message, 
         except Exception as exc:  # noqa: BLE001 - the lease runs out; the resumer finds the reply and closes it
             log.warning("reply %s posted but its claim could not be closed now (%s)", key, exc)
     return ts
+
+
+def _fresh(deps: Deps, claim: Claim) -> bool:
+    """True when `claim`'s lease began under a quarter of `deps.lease` ago: no other process can have taken
+    it over (that needs the lease to have run out) and over three quarters of it are left for the post, so
+    checking and extending it (`_still_held`, a write to the state database per reply) can be skipped. A
+    reply that took longer — queued behind a burst, or resumed late — is checked as before."""
+    return claim.since is not None and deps.wall() - claim.since < deps.lease / 4
 
 
 def _still_held(deps: Deps, claim: Claim) -> bool:
@@ -249,7 +258,8 @@ def resume_expired(deps: Deps, client: WebClient) -> int:
 
     taken = 0
     for old in deps.state.expired_event_claims(deps.wall()):
-        held = deps.state.take_expired_event(old.event_key, deps.wall(), deps.lease)
+        now = deps.wall()
+        held = deps.state.take_expired_event(old.event_key, now, deps.lease)
         if held is None:
             continue  # another process took it first
         taken += 1
@@ -259,7 +269,7 @@ def resume_expired(deps: Deps, client: WebClient) -> int:
         except (ValueError, KeyError):
             deps.state.finish_event(held.event_key, held.owner, deps.wall(), status="failed", detail="no work")
             continue
-        claim = Claim(held.event_key, held.owner, held.attempts)
+        claim = Claim(held.event_key, held.owner, held.attempts, since=now)
         team = str(work.get("team") or "")
         poster = deps.client_for(team) if deps.client_for is not None else client  # the workspace's token
         if poster is None:  # OAuth mode, and the workspace has uninstalled since: nothing may be posted there
