@@ -348,7 +348,7 @@ def measure(kb_path: Path, *, quick: bool = False, profile: Path | None = None, 
             "kb": str(kb_path), "questions": len(qs),
             "setup": (f"`strikebot serve --http --workers {workers}` (waitress) in its own process(es) on 127.0.0.1; events signed "
                       "and sent with urllib (a new connection each); reply = chat.postMessage recorded by the fake "
-                      "Web API; questions from dev.jsonl in turn, clock = real time; bare_server_* = the same loads "
+                      "Web API (HTTP/1.1 keep-alive, as Slack's; the bot reuses its connections); questions from dev.jsonl in turn, clock = real time; bare_server_* = the same loads "
                       "acked at once by a bare http.server process (the load generator's and loopback's share); "
                       "_paced = 200 events evenly over 10 s from 50 client threads; _burst200 = 200 released "
                       "together from 200 threads; slow_* = 25 commands + 25 mentions sent together while 50 "
