@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.understanding import name_words, text_form, vocabulary
+from bot.answering.understanding import alias_index, name_words, text_form, vocabulary
 from bot.answering.vocabulary import Vocabulary, word_starts
 from bot.knowledge import KnowledgeBase
-from bot.matching import normalise
+from bot.matching import Alias, AliasIndex, normalise, stem_text
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_FILES = [Path("/work/shared/eval/dev.jsonl"), Path("/work/shared/eval/real.jsonl"), ROOT / "tests" / "eval_extra.jsonl",
@@ -134,3 +134,29 @@ def test_word_starts() -> None:
     assert word_starts("£5 1.5") == {"£5": (0,), "5": (1, 5), "1": (3,), "1.5": (3,)}
     assert word_starts("££ a&e") == {"£": (0, 1), "££": (0,), "a": (3,), "a&e": (3,), "e": (5,)}
     assert all(re.fullmatch(r"\S+", w) for w in word_starts(" a  b\tc\n"))
+
+
+def ref_find(index: AliasIndex, text_stemmed: str) -> list[Alias]:
+    found: list[Alias] = []
+    taken: list[tuple[int, int]] = []
+    padded = f" {text_stemmed} "
+    for a in index.aliases:
+        start = padded.find(f" {a.phrase} ")
+        while start >= 0:
+            span = (start, start + len(a.phrase))
+            if not any(s < span[1] and span[0] < e for s, e in taken):
+                taken.append(span)
+                found.append(a)
+                break
+            start = padded.find(f" {a.phrase} ", start + 1)
+    return found
+
+
+def test_alias_find_is_unchanged(kb: KnowledgeBase) -> None:
+    """`AliasIndex.find` (which skips aliases whose first word is not in the text) finds what it found before."""
+    index = alias_index(kb)
+    texts = [stem_text(t) for t in _texts(kb)] + [stem_text(text_form(kb, a.phrase)) + " and " + a.phrase
+                                                  for a in index.aliases]
+    texts += ["bma  junior doctor", "bma\tjunior doctor", " rcn ", "rcn\xa0nurse"]
+    for text in texts:
+        assert [id(a) for a in index.find(text)] == [id(a) for a in ref_find(index, text)], text
