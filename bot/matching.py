@@ -109,21 +109,34 @@ class AliasIndex:
     """All names and aliases of organisations and staff groups, longest phrase first."""
 
     aliases: list[Alias] = field(default_factory=list)
+    # (alias, ' phrase ' as searched for, the phrase's first word), in the order of `aliases`
+    _needles: list[tuple[Alias, str, str]] = field(default_factory=list, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._needles = [(a, f" {a.phrase} ", a.phrase.split(" ")[0]) for a in self.aliases]
 
     def find(self, text_stemmed: str) -> list[Alias]:
-        """Aliases found as whole words in stemmed text; a longer match hides the shorter ones inside it."""
+        """Aliases found as whole words in stemmed text; a longer match hides the shorter ones inside it.
+
+        `text_stemmed`: a text in matching form, stemmed (`stem_text`); returns the aliases found, longest
+        first. An alias whose first word is not a whitespace-delimited word of the text is not searched for:
+        ' phrase ' found in ' text ' means that word stands between two spaces of the text, so it is one of
+        its words; skipping the others cannot change what is found."""
         found: list[Alias] = []
         taken: list[tuple[int, int]] = []
         padded = f" {text_stemmed} "
-        for a in self.aliases:
-            start = padded.find(f" {a.phrase} ")
+        words = set(text_stemmed.split())
+        for a, needle, first in self._needles:
+            if first not in words:
+                continue
+            start = padded.find(needle)
             while start >= 0:
                 span = (start, start + len(a.phrase))
                 if not any(s < span[1] and span[0] < e for s, e in taken):
                     taken.append(span)
                     found.append(a)
                     break
-                start = padded.find(f" {a.phrase} ", start + 1)
+                start = padded.find(needle, start + 1)
         return found
 
 

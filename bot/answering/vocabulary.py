@@ -14,6 +14,7 @@ anchors the phrase at the start of the question and a trailing `$` at its end.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -103,6 +104,57 @@ def _first(phrase: str) -> str:
     return "" if word == "_" or word.endswith("*") else word
 
 
+def _prefix(phrase: str) -> str:
+    """The start a phrase's first word must have when that word is a prefix ('ballot*' -> 'ballot'), else ''."""
+    word = phrase.lstrip("^").split(" ")[0].rstrip("$")
+    return word[:-1] if word.endswith("*") else ""
+
+
+_WORD_CHAR = re.compile(r"\w")
+_ALL_WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"\S+")
+
+
+@lru_cache(maxsize=8192)
+def word_starts(text: str) -> dict[str, tuple[int, ...]]:
+    """Where a phrase of concrete first word may start in `text`: word -> its start offsets (ascending).
+
+    A phrase pattern (`_pattern`) begins with `(?<!\\w)` (or `^`, offset 0 only) and then its first word
+    literally, and that word is followed by `\\s+`, `(?!\\w)` or `$`. So a match of a phrase whose first word
+    is `w` can start only at an offset p where the character before is not a word character (or p = 0),
+    `text[p:p+len(w)] == w`, and the character after is not a word character (or the end). This maps every
+    such (p, w) of `text`, w being non-space: for the usual normalised word ('nurses') that is the
+    whitespace-delimited token at its offset; a token with non-word characters ('£5', '1.5', 'a&e') also gives
+    its pieces at the offsets allowed ('£5' at 0 and '5' at 1; '1' and '1.5' at 0 …). A prefix phrase
+    ('ballot*': `ballot\\w*`) can start only where some key starting with the prefix starts, since `\\w*` runs
+    to such an end. Cached per text: the same text is read many times per question."""
+    out: dict[str, list[int]] = {}
+    for m in _TOKEN.finditer(text):
+        tok, base = m.group(), m.start()
+        if _ALL_WORD.fullmatch(tok):  # the usual case: only the whole token, at its start
+            out.setdefault(tok, []).append(base)
+            continue
+        word = [bool(_WORD_CHAR.match(c)) for c in tok]
+        for i in range(len(tok)):
+            if i and word[i - 1]:
+                continue  # the lookbehind (?<!\w) fails here
+            for j in range(i + 1, len(tok) + 1):
+                if j == len(tok) or not word[j]:
+                    out.setdefault(tok[i:j], []).append(base + i)
+    return {w: tuple(sorted(set(ps))) for w, ps in out.items()}
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> frozenset[str]:
+    """The whitespace-delimited words of `text`, and '' (the first word of a phrase that may start anywhere)."""
+    return frozenset(text.split()) | {""}
+
+
+def _prefix_starts(starts: dict[str, tuple[int, ...]], prefix: str) -> list[int]:
+    """The offsets (ascending) of `starts` whose word begins with `prefix`."""
+    return sorted({p for w, ps in starts.items() if w.startswith(prefix) for p in ps})
+
+
 def _pattern(phrase: str) -> str:
     """One phrase as a regular-expression fragment (word-bounded)."""
     start = phrase.startswith("^")
@@ -125,6 +177,18 @@ class Vocabulary:
     # the first word of each class's phrases ('' = a phrase that can start anywhere: '_' or a prefix '*'):
     # a class whose first words are all absent from a question cannot match it, so its pattern is not run
     firsts: dict[str, frozenset[str]] = field(default_factory=dict)
+    # the same patterns split by where they can start (see `word_starts`): concrete first word -> [(class,
+    # pattern of that class's phrases starting with it)]; prefix ('ballot' of 'ballot*') -> the same; and per
+    # class the pattern of its phrases starting with '_', which may start anywhere and are searched in full
+    by_first: dict[str, list[tuple[str, re.Pattern[str]]]] = field(default_factory=dict, repr=False)
+    by_prefix: dict[str, list[tuple[str, re.Pattern[str]]]] = field(default_factory=dict, repr=False)
+    anywhere: list[tuple[str, re.Pattern[str]]] = field(default_factory=list, repr=False)
+    prefix_lens: list[int] = field(default_factory=list, repr=False)  # the lengths of the prefixes of by_prefix
+    # per valued class: first word -> [(row order, pattern, value)], and the rest [(order, pattern, value, prefix)]
+    # (prefix '' for a phrase starting with '_')
+    valued_first: dict[str, dict[str, list[tuple[int, re.Pattern[str], str]]]] = field(default_factory=dict,
+                                                                                        repr=False)
+    valued_other: dict[str, list[tuple[int, re.Pattern[str], str, str]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         by_class: dict[str, list[str]] = {}
@@ -134,12 +198,30 @@ class Vocabulary:
                 continue
             by_class.setdefault(cls, []).append(phrase)
             if value:
-                self.valued.setdefault(cls, []).append((re.compile(_pattern(phrase)), value, _first(phrase)))
+                pat, first = re.compile(_pattern(phrase)), _first(phrase)
+                order = len(self.valued.setdefault(cls, []))
+                self.valued[cls].append((pat, value, first))
+                if first:
+                    self.valued_first.setdefault(cls, {}).setdefault(first, []).append((order, pat, value))
+                else:
+                    self.valued_other.setdefault(cls, []).append((order, pat, value, _prefix(phrase)))
         for cls, phrases in by_class.items():
             # longest first, so 'how many days' is found before 'how many'
             alts = sorted(phrases, key=lambda p: -len(p))
             self.patterns[cls] = re.compile("|".join(_pattern(p) for p in alts))
             self.firsts[cls] = frozenset(_first(p) for p in phrases)
+            groups: dict[tuple[str, str], list[str]] = {}
+            for p in alts:
+                first = _first(p)
+                key = ("first", first) if first else ("prefix", _prefix(p)) if _prefix(p) else ("any", "")
+                groups.setdefault(key, []).append(p)
+            for (kind, word), group in groups.items():
+                pat = re.compile("|".join(_pattern(p) for p in group))
+                if kind == "any":
+                    self.anywhere.append((cls, pat))
+                else:
+                    (self.by_first if kind == "first" else self.by_prefix).setdefault(word, []).append((cls, pat))
+        self.prefix_lens = sorted({len(w) for w in self.by_prefix})
         words = {w.rstrip("*").strip("^$") for _c, p, _v in self.rows for w in p.split(" ") if w != "_"}
         words |= set(self.synonyms.values())
         self.known_words = frozenset(w for w in words if w)
@@ -150,28 +232,78 @@ class Vocabulary:
         return bool(pat and pat.search(text))
 
     def classes_in(self, text: str) -> frozenset[str]:
-        """Every class with a phrase in `text` (a class none of whose first words is in `text` is skipped)."""
-        words = set(text.split()) | {""}
-        return frozenset(c for c, pat in self.patterns.items() if self.firsts[c] & words and pat.search(text))
+        """Every class with a phrase in `text` (a class none of whose first words is a word of `text` is skipped).
+
+        `text` is a normalised question; returns the class names. Same result as searching each class's whole
+        alternation (`patterns`) through `text`, but a phrase with a concrete first word or a prefix is only
+        tried, anchored (`Pattern.match`, whose lookbehind still sees the text before the offset), at the
+        offsets where `word_starts` says it can start; only phrases starting with '_' are searched in full."""
+        words = _words(text)
+        starts = word_starts(text)
+        found: set[str] = set()
+
+        def hit(cls: str, pat: re.Pattern[str], offsets: tuple[int, ...]) -> None:
+            if cls not in found and self.firsts[cls] & words and any(pat.match(text, p) for p in offsets):
+                found.add(cls)
+
+        for word, offsets in starts.items():
+            for cls, pat in self.by_first.get(word, ()):
+                hit(cls, pat, offsets)
+            for n in self.prefix_lens:
+                if n > len(word):
+                    break
+                for cls, pat in self.by_prefix.get(word[:n], ()):
+                    hit(cls, pat, offsets)
+        for cls, pat in self.anywhere:
+            if cls not in found and pat.search(text):  # ('' is a first word of such a class: no prefilter)
+                found.add(cls)
+        return frozenset(found)
+
+    def _matches(self, cls: str, text: str, *, every: bool) -> list[tuple[int, int, int, str]]:
+        """(start, -length, row order, value) of the matches of the valued phrases of class `cls` in `text` whose
+        first word is a word of `text` (or '' ): the first (leftmost) match of each phrase, or with `every`
+        all of them as `finditer` gives them (non-overlapping, left to right), tried only where they can start
+        (`word_starts`)."""
+        words = _words(text)
+        starts = word_starts(text)
+        out: list[tuple[int, int, int, str]] = []
+
+        def scan(order: int, pat: re.Pattern[str], value: str, offsets: Iterable[int]) -> None:
+            end = -1
+            for p in offsets:
+                if p < end:
+                    continue  # inside the previous match: finditer goes on from its end
+                m = pat.match(text, p)
+                if m:
+                    out.append((m.start(), m.start() - m.end(), order, value))
+                    if not every:
+                        return
+                    end = m.end()
+
+        by_first = self.valued_first.get(cls, {})
+        for word, offsets in starts.items():
+            if word in words:  # a phrase's first word must be a whole word of the text
+                for order, pat, value in by_first.get(word, ()):
+                    scan(order, pat, value, offsets)
+        for order, pat, value, prefix in self.valued_other.get(cls, ()):
+            if prefix:
+                scan(order, pat, value, _prefix_starts(starts, prefix))
+            else:
+                for m in pat.finditer(text) if every else filter(None, [pat.search(text)]):
+                    out.append((m.start(), m.start() - m.end(), order, value))
+        return out
 
     def first_value(self, cls: str, text: str) -> str | None:
-        """The value of the phrase of class `cls` found earliest in `text` (None when none is)."""
-        best: tuple[int, int, str] | None = None
-        words = set(text.split()) | {""}
-        for pat, value, first in self.valued.get(cls, ()):
-            if first not in words:
-                continue
-            m = pat.search(text)
-            if m and (best is None or (m.start(), -len(m.group(0))) < best[:2]):
-                best = (m.start(), -len(m.group(0)), value)
-        return best[2] if best else None
+        """The value of the phrase of class `cls` found earliest in `text` (None when none is): of two found at
+        the same place the longer, of two as long the one listed first."""
+        found = self._matches(cls, text, every=False)
+        return min(found)[3] if found else None
 
     def values_in(self, cls: str, text: str) -> list[tuple[int, str]]:
         """(position, value) of the phrases of class `cls` found in `text`, in order of position; where two
         overlap, the longer wins ('how many days' is a duration, not also a count)."""
-        words = set(text.split()) | {""}
-        found = sorted(((m.start(), -(m.end() - m.start()), value) for pat, value, first in self.valued.get(cls, ())
-                        if first in words for m in pat.finditer(text)))
+        found = sorted((start, neg_len, value) for start, neg_len, _order, value in self._matches(cls, text,
+                                                                                                   every=True))
         out: list[tuple[int, str]] = []
         end = -1
         for start, neg_len, value in found:
