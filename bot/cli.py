@@ -105,15 +105,16 @@ def _checked_kb(path: Path) -> KnowledgeBase:
                        "`strikebot kb build` to make one there.", 2) from exc
 
 
-def open_state(settings: Settings):  # noqa: ANN201 - StateStore (imported late: it imports SQLAlchemy)
-    """Open (and migrate) the runtime-state database (STRIKEBOT_STATE: a SQLite file or a postgresql:// URL).
+def open_state(settings: Settings, *, deferred_checkpoints: bool = False):  # noqa: ANN201 - StateStore (late import)
+    """Open (and migrate) the runtime-state database (STRIKEBOT_STATE: a SQLite file or a postgresql:// URL);
+    `deferred_checkpoints` as for StateStore (the serving process).
     Raises CliError naming it (a URL's password masked) and what to do: exit 2 when it is read-only, not a
     state database, not creatable or a URL of another kind; exit 1 when its server cannot be reached."""
     from bot.state import StateConfigError, StateStore, StateUnavailable, is_url, redact
 
     target = settings.state_path
     try:
-        return StateStore(target)
+        return StateStore(target, deferred_checkpoints=deferred_checkpoints)
     except StateConfigError as exc:
         raise CliError(str(exc), 2) from exc
     except StateUnavailable as exc:

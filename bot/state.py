@@ -79,7 +79,7 @@ def redact(target: StateTarget) -> str:
     return state_url(target).render_as_string(hide_password=True) if is_url(target) else str(target)
 
 
-def create_state_engine(target: StateTarget, *, busy_timeout_s: float = 10) -> sa.Engine:
+def create_state_engine(target: StateTarget, *, busy_timeout_s: float = 10, autocheckpoint: bool = True) -> sa.Engine:
     """A SQLAlchemy Engine on the state database named by `target`, set up for this project's use.
 
     SQLite: the file (and its folder) is created; every pooled connection uses WAL and foreign keys;
@@ -88,7 +88,8 @@ def create_state_engine(target: StateTarget, *, busy_timeout_s: float = 10) -> s
     or not at all with option `single_read` (one SELECT, in SQLite's autocommit mode). PostgreSQL: psycopg 3,
     READ COMMITTED, connections checked before reuse. `busy_timeout_s` (seconds) bounds waiting for another
     writer's lock (SQLite busy timeout; PostgreSQL lock_timeout, and a connect timeout when it is short).
-    This is the engine other stores that belong in the state database (e.g. Slack installations) should use:
+    `autocheckpoint=False` (SQLite): a commit never runs a WAL checkpoint itself (the owner calls
+    `StateStore.checkpoint` instead, off the ack path). This is the engine other stores that belong in the state database (e.g. Slack installations) should use:
     `StateStore.engine`, or this function given `Settings.state_path`. Raises StateConfigError (see
     `state_url`)."""
     url = state_url(target)
@@ -105,7 +106,10 @@ def create_state_engine(target: StateTarget, *, busy_timeout_s: float = 10) -> s
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # the driver's own implicit BEGINs off: SQLAlchemy's begin event decides
         cur = dbapi_conn.cursor()
-        for pragma in ("journal_mode=WAL", f"busy_timeout={ms}", "synchronous=NORMAL", "foreign_keys=ON"):
+        pragmas = ["journal_mode=WAL", f"busy_timeout={ms}", "synchronous=NORMAL", "foreign_keys=ON"]
+        if not autocheckpoint:
+            pragmas.append("wal_autocheckpoint=0")
+        for pragma in pragmas:
             cur.execute(f"PRAGMA {pragma}")  # synchronous=NORMAL: WAL's usual setting, durable without an fsync each
         cur.close()
 
@@ -347,13 +351,17 @@ class StateStore:
     (the server gone mid-run) is SQLAlchemy's OperationalError, except on the ack path (StateUnavailable).
     `engine` is the store's SQLAlchemy Engine, for other stores that keep their tables in the same database."""
 
-    def __init__(self, target: StateTarget):
+    def __init__(self, target: StateTarget, *, deferred_checkpoints: bool = False):
         self.target = target
         url = state_url(target)
         # the SQLite file (None on PostgreSQL): tests and tools that look at the file itself use it
         self.path: Path | None = Path(url.database or "") if url.get_backend_name() == "sqlite" else None
-        self.engine = create_state_engine(target)
-        self._ack_engine = create_state_engine(target, busy_timeout_s=ACK_BUSY_TIMEOUT_S)
+        # deferred_checkpoints (the serving process): no commit of this store runs SQLite's WAL checkpoint,
+        # whose fsyncs (tens of ms) then held the in-process write lock that the next ack's claim queues on;
+        # the owner calls `checkpoint()` from a thread of its own instead
+        auto = not deferred_checkpoints
+        self.engine = create_state_engine(target, autocheckpoint=auto)
+        self._ack_engine = create_state_engine(target, busy_timeout_s=ACK_BUSY_TIMEOUT_S, autocheckpoint=auto)
         self.dialect = self.engine.dialect.name  # 'sqlite' or 'postgresql'
         self._sqlite_write_lock = threading.Lock()
         # The ack path's two statements, compiled once to this dialect's SQL and run on a pooled DBAPI connection
@@ -457,6 +465,22 @@ class StateStore:
         finally:
             if lock is not None:
                 lock.release()
+
+    def checkpoint(self) -> int | None:
+        """Copy the SQLite WAL's committed pages into the database file (a PASSIVE checkpoint: it waits for no
+        reader or writer, and takes no lock of this process's, so acks never wait on its fsyncs). Returns how
+        many WAL frames were checkpointed; None on PostgreSQL or when SQLite reported it busy. Called about
+        every second by `strikebot serve`, whose store defers checkpoints (`deferred_checkpoints`)."""
+        if self.dialect != "sqlite":
+            return None
+        conn = self.engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            busy, _log, done = cur.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            cur.close()
+        finally:
+            conn.close()
+        return None if busy else int(done)
 
     def _insert(self, table: sa.TableClause) -> Any:
         """The dialect's INSERT (it has `on_conflict_do_nothing` / `on_conflict_do_update` on both engines)."""

@@ -453,3 +453,36 @@ def test_a_state_path_that_is_no_state_database_is_one_line_and_exit_2(tmp_path:
     out = CliRunner().invoke(main, ["reminders", "list"], env=env)
     assert out.exit_code == 2, out.output
     assert expect in out.output and len(out.output.strip().splitlines()) == 1 and "Traceback" not in out.output
+
+
+def test_a_serving_store_never_checkpoints_on_commit_and_checkpoint_copies_the_wal(tmp_path: Path) -> None:
+    """`deferred_checkpoints`: commits (the ack path's claims among them) never run SQLite's WAL checkpoint
+    and its fsyncs; `checkpoint()` copies the WAL into the file instead. A default store checkpoints itself."""
+    serving = StateStore(tmp_path / "state.sqlite", deferred_checkpoints=True)
+    for engine in (serving.engine, serving._ack_engine):
+        with engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    for i in range(400):  # enough pages for several automatic checkpoints (every 1,000 pages by default)
+        assert serving.claim_event(f"T1:Ev{i}", NOW, message_key=f"T1:C1:{i}", work="{}" * 50,
+                                   lease=timedelta(minutes=2))
+    wal = tmp_path / "state.sqlite-wal"
+    frames = (wal.stat().st_size - 32) // (4096 + 24)
+    assert frames > 1000  # nothing was checkpointed by the commits
+    assert serving.checkpoint() == frames  # all of it now, with no reader or writer in the way
+    assert serving.checkpoint() == frames  # (the WAL is reused by the next writer, not truncated)
+    other = StateStore(tmp_path / "other.sqlite")
+    with other.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+    other.close()
+    serving.close()
+
+
+def test_checkpoint_is_a_no_op_on_postgresql(state_target) -> None:  # noqa: ANN001
+    s = StateStore(state_target, deferred_checkpoints=True)
+    try:
+        if s.dialect == "postgresql":
+            assert s.checkpoint() is None
+        else:
+            assert s.checkpoint() > 0  # the migrations' pages, copied from the WAL
+    finally:
+        s.close()

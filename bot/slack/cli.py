@@ -231,6 +231,11 @@ def _few_malloc_arenas(arenas: int = 2) -> None:
         pass
 
 
+# how often the serving process copies the state database's WAL into the file (its commits never do: see
+# StateStore's deferred_checkpoints)
+CHECKPOINT_EVERY_S = 1.0
+
+
 def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | None
     """One serving process: check the token (single-workspace mode; in OAuth mode each workspace's token is
     checked when first used), start the background jobs (retention sweep, reminder scheduler, claim resumer),
@@ -241,13 +246,14 @@ def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | No
 
     from bot.cli import open_kb, open_state
     from bot.clock import parse_now
+    from bot.periodic import start_periodic
     from bot.slack.app import create_app, start_claim_resumer
     from bot.slack.server import SlackHTTPServer, start_retention_sweeper
 
     # hand the GIL round every 1 ms, not 5: an ack thread waiting behind answer work gets its turn sooner
     sys.setswitchinterval(0.001)
     kb = open_kb(settings)
-    state = open_state(settings)
+    state = open_state(settings, deferred_checkpoints=True)
     app = create_app(settings, kb, state)
     team = ""
     if settings.oauth and (settings.reminder_channel or settings.admins):
@@ -272,6 +278,7 @@ def _run(settings: Settings, sock) -> None:  # noqa: ANN001 - socket.socket | No
                             stop_event=stop)
     _start_reminders(settings, kb, open_state(settings), app.client, stop, team)
     start_claim_resumer(app, stop_event=stop)
+    start_periodic("strikebot-checkpoint", state.checkpoint, stop_event=stop, interval_s=CHECKPOINT_EVERY_S)
     try:
         if sock is not None:
             SlackHTTPServer(app, kb, sock=sock, signing_secret=settings.slack_signing_secret).serve_forever()
