@@ -87,6 +87,12 @@ class ConnectionPool:
         for c in conns:
             c.close()
 
+    def forget_after_fork(self) -> None:
+        """In a forked child: drop the parent's connections without closing them (the parent still uses its
+        sockets) and take a new lock (the parent's may have been held by another thread at the fork)."""
+        self._idle = {}
+        self._lock = threading.Lock()
+
     def idle_count(self) -> int:
         """How many idle connections are kept (all hosts)."""
         with self._lock:
@@ -108,7 +114,7 @@ def _dropped(conn: http.client.HTTPConnection) -> bool:
 
 POOL = ConnectionPool()
 # a forked worker (serve --workers N) must not share the parent's sockets
-os.register_at_fork(after_in_child=lambda: POOL._idle.clear())
+os.register_at_fork(after_in_child=POOL.forget_after_fork)
 
 _default_ssl: ssl.SSLContext | None = None
 

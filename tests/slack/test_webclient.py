@@ -172,3 +172,27 @@ def test_https_calls_verify_the_certificate_and_reuse_the_connection(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_forked_child_starts_with_no_connections_of_its_parent(fake):
+    import os
+
+    from bot.slack import webclient
+
+    c = KeepAliveWebClient(token="xoxb-test", base_url=fake.url)  # the process-wide pool, as in serve
+    c.chat_postMessage(channel="C1", text="parent")
+    assert webclient.POOL.idle_count() >= 1
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: reports its pool's size, then posts over a connection of its own
+        try:
+            n = webclient.POOL.idle_count()
+            c.chat_postMessage(channel="C1", text="child")
+            os.write(write, str(n).encode())
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 16) == b"0"
+    assert [p.body["text"] for p in fake.of("chat.postMessage")] == ["parent", "child"]
+    c.chat_postMessage(channel="C1", text="parent again")  # the parent's connection still works
+    assert fake.of("chat.postMessage")[-1].body["text"] == "parent again"
