@@ -136,6 +136,13 @@ class Deps:
                 self._memory.popitem(last=False)
             return True
 
+    def remembered(self, keys: list[str]) -> bool:
+        """True when any of `keys` was claimed in memory by this process (`remember`). Checked before the
+        database claim: an event answered while the database was away is not in the database, so its retry
+        (or the same message under another event id) would otherwise be claimed there and answered again."""
+        with self._memory_lock:
+            return bool(self._memory) and any(k in self._memory for k in keys)
+
     def team_key(self, team: str | None) -> str:
         """The key of workspace `team` in the state database: its id in OAuth mode, '' in single-workspace
         mode (where everything stored belongs to the one workspace)."""
@@ -311,13 +318,16 @@ def answerable(event: dict, bot_user_id: str | None = None) -> bool:
 class Claim:
     """The claim on an event being answered: `key` (event key), the holder's `owner` token, `attempts` so far,
     whether it is in the database (`durable`; False when the database was away at ack time) and when this
-    holder's lease began (`since`, aware UTC, by `Deps.wall`; None when not known)."""
+    holder's lease began (`since`, aware UTC, by `Deps.wall`; None when not known). `message_keys` are the
+    message's other identities ('team:channel:ts', 'team:client_msg_id'), for recording a claim made in memory
+    in the database once its reply is out."""
 
     key: str
     owner: str
     attempts: int = 1
     durable: bool = True
     since: datetime | None = None
+    message_keys: tuple[str | None, str | None] = (None, None)
 
 
 def admit(deps: Deps, body: dict, *, team: str | None, bot_user_id: str | None,
@@ -343,6 +353,9 @@ def admit(deps: Deps, body: dict, *, team: str | None, bot_user_id: str | None,
         return True, None
     question = answerable(event, bot_user_id)
     mkey, ckey = message_keys(body) if question else (None, None)
+    if deps.remembered([k for k in (key, mkey, ckey) if k]):
+        log.info("duplicate delivery of event %s ignored (answered while the state database was away)", key)
+        return False, None
     work = json.dumps({"event": event, "team": team, "bot_user_id": bot_user_id},
                       ensure_ascii=False) if question else ""
     durable = True
@@ -357,7 +370,7 @@ def admit(deps: Deps, body: dict, *, team: str | None, bot_user_id: str | None,
     if owner is None:
         log.info("duplicate delivery of event %s ignored (retry %s)", key, retry or body.get("retry_attempt"))
         return False, None
-    return True, Claim(key, owner, 1, durable, since=now)
+    return True, Claim(key, owner, 1, durable, since=now, message_keys=(mkey, ckey))
 
 
 def _guard(deps: Deps) -> Callable:

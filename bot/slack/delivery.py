@@ -178,12 +178,26 @@ def post_reply(deps: Deps, client: WebClient, event: dict, msg: blocks.Message, 
             return None
     ts = str(resp.get("ts") or "")
     _count("posted")
+    if claim is not None and not claim.durable:
+        _record_memory_claim(deps, claim)
     if claim is not None and claim.durable:
         try:
             deps.state.finish_event(key, claim.owner, deps.wall(), reply_ts=ts)
         except Exception as exc:  # noqa: BLE001 - the lease runs out; the resumer finds the reply and closes it
             log.warning("reply %s posted but its claim could not be closed now (%s)", key, exc)
     return ts
+
+
+def _record_memory_claim(deps: Deps, claim: Claim) -> None:
+    """A reply posted under a claim made in memory (the state database was away at ack time): record the event
+    as done in the database now, so that other processes and instances drop its retries too. Best effort: if
+    the database is still away, this process's memory (`Deps.remembered`) keeps dropping them here."""
+    mkey, ckey = claim.message_keys
+    try:
+        deps.state.claim_event(claim.key, deps.wall(), message_key=mkey, client_msg_key=ckey)
+    except StateUnavailable as exc:
+        log.warning("reply for %s posted; the state database is still away, so only this process knows (%s)",
+                    claim.key, exc)
 
 
 def _fresh(deps: Deps, claim: Claim) -> bool:

@@ -13,12 +13,14 @@ import socket
 import sqlite3
 import threading
 import time
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
 
 from bot import answering
 from bot.models import Answer, Match, Source
+from bot.state import StateStore
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import Reply, not_ok, rate_limited
 
@@ -195,6 +197,54 @@ def test_a_locked_state_database_does_not_delay_the_ack(bot, engine):
         lock.rollback()
         lock.close()
     bot.settle(0.5)
+    assert len(bot.posts()) == 1
+
+
+def test_an_event_answered_while_the_database_was_locked_is_not_answered_again_after(bot, engine):
+    """Answered from a claim in memory while another writer held the database (through the post, so the event
+    could not be recorded there either); once the database is free again, Slack's retry and the same message
+    under another event id are still dropped. (Found by a trial: both were claimed in the database afterwards
+    and answered a second time.)"""
+    lock = sqlite3.connect(bot.state.path, timeout=1)
+    lock.execute("BEGIN IMMEDIATE")
+    try:
+        sent, ev = bot.mention("asked while the database is locked", event_id="Ev0LOCKED")
+        assert sent.status == 200
+        bot.fake.wait_for("chat.postMessage")
+        bot.settle(0.6)  # the bot's attempt to record the claim after its post times out (0.2 s) meanwhile
+    finally:
+        lock.rollback()
+        lock.close()
+    assert bot.state.event_claim("T0TEST:Ev0LOCKED") is None  # only this process's memory knows it
+    assert bot.event(ev, event_id="Ev0LOCKED", retry=1).status == 200  # Slack's retry, database free again
+    assert bot.event(ev, event_id="Ev0LOCKED2").status == 200  # the same message under another event id
+    bot.settle(0.5)
+    assert len(bot.posts()) == 1
+
+
+def test_a_claim_made_in_memory_is_recorded_in_the_database_once_its_reply_is_out(bot, engine):
+    """The database was locked at ack time but free by the time the reply went out: the event is then recorded
+    as done there, with its message identity, so other processes and instances drop its retries too."""
+    held = bot.fake.hold("chat.postMessage")
+    lock = sqlite3.connect(bot.state.path, timeout=1)
+    lock.execute("BEGIN IMMEDIATE")
+    try:
+        sent, ev = bot.mention("asked while the database is locked", event_id="Ev0MEM")
+        assert sent.status == 200
+        assert held.arrived.wait(10)
+    finally:
+        lock.rollback()
+        lock.close()
+    held.release()
+    bot.fake.wait_for("chat.postMessage")
+    bot.settle(0.5)
+    claim = bot.state.event_claim("T0TEST:Ev0MEM")
+    assert claim is not None and claim.status == "done" and claim.message_key == f"T0TEST:{ev['channel']}:{ev['ts']}"
+    other = StateStore(bot.state.path)  # another process's view: the same message under a new event id
+    try:
+        assert other.claim_event("T0TEST:Ev0MEM2", datetime.now(UTC), message_key=claim.message_key) is None
+    finally:
+        other.close()
     assert len(bot.posts()) == 1
 
 
