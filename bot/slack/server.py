@@ -62,6 +62,9 @@ CONNECTION_LIMIT = 4000
 RECEIVE_DEADLINE_S = 10
 
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
+# the fields one of Slack's form-encoded requests always has: a slash command, or an ssl_check (interactions
+# carry a JSON `payload`, handled before)
+FORM_KINDS = frozenset({"command", "ssl_check"})
 
 
 def _status_line(code: int) -> str:
@@ -178,6 +181,8 @@ class SlackWSGI:
             if "payload" in form:
                 body = json.loads(form["payload"])
                 return body if isinstance(body, dict) else (400, "Bad Request")
+            if not FORM_KINDS & form.keys():
+                return 400, "Bad Request"  # form data, but none of Slack's (a command, a payload, ssl_check)
             return form
         except ValueError:
             return 400, "Bad Request"

@@ -86,7 +86,8 @@ def test_unsigned_or_malformed_requests_get_401_and_nothing_happens(bot, case):
 
 @pytest.mark.parametrize("body, ctype", [(b'{"type": ', "application/json"), (b"[1, 2]", "application/json"),
                                          (b"\xff\xfe", "application/json"),
-                                         (b"payload=%7Bnot+json", "application/x-www-form-urlencoded")])
+                                         (b"payload=%7Bnot+json", "application/x-www-form-urlencoded"),
+                                         (b"garbage=%25%25%25", "application/x-www-form-urlencoded")])
 def test_signed_but_malformed_bodies_get_400(bot, body, ctype):
     ts = int(time.time())
     status, _ = _raw(bot, body, {"Content-Type": ctype, "X-Slack-Request-Timestamp": str(ts),
