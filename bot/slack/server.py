@@ -206,6 +206,43 @@ class SlackWSGI:
         return [data]
 
 
+class QueueDepthFilter(logging.Filter):
+    """Lets through waitress's "Task queue depth is N" warning at most once per `every_s` seconds, saying
+    the deepest queue seen meanwhile. Waitress logs it for every request queued while all request threads are
+    busy: a burst of 50 questions wrote 35 such lines, burying everything else in the log (found by the
+    new-user trial)."""
+
+    def __init__(self, every_s: float = 60.0):
+        super().__init__()
+        self.every_s = every_s
+        self._last = float("-inf")
+        self._deepest = 0
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """True to log `record`: not a queue-depth warning, or the first one in `every_s` seconds (then
+        rewritten to give the deepest queue since the last one logged)."""
+        if not str(record.msg).startswith("Task queue depth is"):
+            return True
+        import time
+
+        depth = int(record.args[0]) if isinstance(record.args, tuple) and record.args else 0
+        with self._lock:
+            self._deepest = max(self._deepest, depth)
+            now = time.monotonic()
+            if now - self._last < self.every_s:
+                return False
+            self._last, deepest, self._deepest = now, self._deepest, 0
+        record.msg, record.args = ("requests queued for a free request thread (deepest queue %d; this warning "
+                                   "is logged at most once a minute)"), (deepest,)
+        return True
+
+
+_QUEUE_LOG = logging.getLogger("waitress.queue")
+if not any(isinstance(f, QueueDepthFilter) for f in _QUEUE_LOG.filters):
+    _QUEUE_LOG.addFilter(QueueDepthFilter())
+
+
 def _waitress(wsgi: SlackWSGI, **where: object):  # noqa: ANN202 - waitress's server object
     return create_server(wsgi, threads=REQUEST_THREADS, connection_limit=CONNECTION_LIMIT,
                          channel_timeout=RECEIVE_DEADLINE_S, cleanup_interval=2, backlog=2048,

@@ -346,3 +346,19 @@ def test_file_share_with_text_in_a_dm_is_answered_and_without_text_ignored(bot, 
     bot.dm("", subtype="file_share", files=files)
     bot.settle(0.4)
     assert len(bot.posts()) == 1
+
+
+def test_waitress_queue_depth_warnings_are_logged_at_most_once_a_minute(caplog):
+    import logging
+
+    from bot.slack.server import QueueDepthFilter
+
+    log = logging.getLogger("test.waitress.queue")
+    log.addFilter(QueueDepthFilter(every_s=60))
+    with caplog.at_level(logging.WARNING, logger="test.waitress.queue"):
+        for depth in (1, 2, 9, 4):
+            log.warning("Task queue depth is %d", depth)
+        log.warning("something else")
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == ["requests queued for a free request thread (deepest queue 1; this warning is logged at most "
+                     "once a minute)", "something else"]
