@@ -15,6 +15,7 @@ from bot.clock import (
     PartialDate,
     fmt_count,
     fmt_curated,
+    fmt_day,
     fmt_duration,
     fmt_gbp,
     fmt_partial,
@@ -352,11 +353,16 @@ def ballot_field_not_held(kb: KnowledgeBase, b: Ballot, field: str) -> str:
     return f"I don't hold {FIELD_TEXT.get(field, field)} for the {_ballot_who(kb, b)} {PURPOSE_TEXT[b.purpose]} on {b.subject}."
 
 
-def ballot_closed_text(kb: KnowledgeBase, b: Ballot, now: datetime) -> str:
-    """A ballot that has already closed (no open one matches)."""
+def ballot_closed_text(kb: KnowledgeBase, b: Ballot, now: datetime, *, any_union: bool = False) -> str:
+    """A ballot that has already closed (no open one matches). `any_union`: the question named no union or
+    staff group, so the reply says no ballot of any union is open and names whose the most recent was."""
     when = f"closed {fmt_partial(b.closes)}" if b.closes else (
         f"was announced {fmt_partial(b.announced, weekday=False)}" if b.announced else "has no known date")
-    text = f"No open {_ballot_who(kb, b)} ballot is known. The most recent, on {b.subject}, {when}."
+    if any_union:
+        text = (f"No ballot is open in my knowledge base (at {fmt_day(now, weekday=False)}). The most recent, "
+                f"{_ballot_who(kb, b)} on {b.subject}, {when}.")
+    else:
+        text = f"No open {_ballot_who(kb, b)} ballot is known. The most recent, on {b.subject}, {when}."
     if b.result_known_from and b.result_known_from.last <= now and b.outcome:
         text += " " + _result_sentence(b, now)
     return text + sources_block([b], now)

@@ -104,7 +104,8 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
                             key=lambda b: (b.closes or b.announced).last)  # type: ignore[union-attr]
             if closed:
                 last = _load(kb, "ballot", closed[-1:])
-                return Result("ballot_deadline", last, 0.75, C.ballot_closed_text(kb, last[0], now))
+                return Result("ballot_deadline", last, 0.75, C.ballot_closed_text(
+                    kb, last[0], now, any_union=not (u.unions or u.groups)))
     known = [b for b in ballots if b.result_known_from and b.result_known_from.last <= now and b.outcome]
     known_ids = {b.id for b in known}
     pending = [b for b in ballots if b.id not in known_ids]  # ids, not whole records: O(n) at 100k

@@ -45,12 +45,9 @@ def handle_offers(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result 
     if not offers:
         return None
     offers.sort(key=lambda o: o.date.last)
-    if u.has("present") and u.tense == "present" and not u.has_when() and not u.order:
-        # 'what is the offer?': one still on the table, never an award already paid
-        offers = [o for o in offers if o.status_at(now) in ("offered", "accepted", "rejected")]
-        if not offers:
-            return None
-    if u.order in ("latest", "last") or u.has("present") and not u.has_when():
+    if u.order in ("latest", "last") or (u.has("present") or u.tense == "present") and not u.has_when():
+        # 'what is the pay offer for nurses?': the newest offer or award for them at `now`; an older offer it
+        # superseded is never presented as current (an award already in pay is answered as the award it is)
         chosen = offers[-1:]
     elif len(offers) == 1:
         chosen = offers

@@ -478,8 +478,9 @@ def _intent(u: Understanding) -> str:
     if _has("offer", t) and u.answer_type == "count" and re.search(r"\bhow much\b", t) and not re.search(r"\bcost", t):
         return "pay_offer"  # 'how much is the pay rise in the deal they accepted': the offer's terms
     if _has("ballot", t):
-        if _has("deadline", t) and re.search(r"\bwhen\b|\bdeadline\b|\buntil\b|\bhow long\b|\bdays\b", t):
-            return "ballot_deadline"
+        if _has("deadline", t) and (re.search(r"\bwhen\b|\bdeadline\b|\buntil\b|\bhow long\b|\bdays\b", t)
+                                     or u.answer_type == "status"):
+            return "ballot_deadline"  # 'are there any open ballots?', 'is the ballot still open?': whether, not how
         return "ballot_result"
     if u.order == "longest" or (u.order == "most" and _has("figure", t)):
         return "comparison"
