@@ -96,3 +96,23 @@ def test_the_national_vote_leads_a_local_one(ask) -> None:
 def test_whats_asks_what_is(ask) -> None:
     a = ask("what's the pay offer for junior doctors?", "2024-08-01T10:00")
     assert a.text.startswith("DHSC offer of 29 July 2024") and "22.3%" in a.text
+
+
+def test_are_there_any_open_ballots_lists_the_open_ones_with_their_closing_days(ask) -> None:
+    a = ask("are there any open ballots?", "2023-04-20T10:00")
+    assert a.status == "answered" and a.intent == "ballot_deadline"
+    assert "28 April 2023" in a.text and "25 April 2023" in a.text  # Unite's and the SoR's, both still open
+
+
+def test_are_there_any_open_ballots_says_none_is_open_rather_than_giving_past_results(ask) -> None:
+    a = ask("are there any open ballots?", "2026-12-02T10:00")
+    assert a.intent == "ballot_deadline"
+    assert a.text.startswith("No ballot is open in my knowledge base (at 2 December 2026)")
+    assert "mandate won" not in a.text  # not a list of old strike-ballot results
+
+
+def test_is_a_named_ballot_still_open(ask) -> None:
+    a = ask("is the unite ballot still open?", "2023-04-20T10:00")
+    assert a.intent == "ballot_deadline" and "28 April 2023" in a.text
+    closed = ask("is the rcn ballot still open?", "2026-12-02T10:00")
+    assert closed.text.startswith("No open RCN") and "31 July 2025" in closed.text

@@ -111,3 +111,11 @@ def test_an_offer_without_figures_gives_its_other_terms(ask) -> None:
 def test_planned_care_is_not_the_future_tense(ask) -> None:
     a = ask("how much planned care went ahead in the november strike", "2025-12-01T10:00")
     assert a.status == "answered" and "95%" in a.headline and "14–19 November 2025" in a.headline
+
+
+def test_a_present_tense_offer_question_gets_the_current_deal_not_a_superseded_offer(ask) -> None:
+    a = ask("what is the pay offer for nurses?", "2026-12-02T10:00")
+    assert a.status == "answered" and "3.3%" in a.text and "2026/27" in a.text
+    assert "16 March 2023" not in a.text and "Status: offered" not in a.text
+    then = ask("what's the pay offer for nurses?", "2023-04-01T10:00")  # while that offer was on the table
+    assert "16 March 2023" in then.text and "5%" in then.text
