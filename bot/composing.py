@@ -363,7 +363,9 @@ def ballot_closed_text(kb: KnowledgeBase, b: Ballot, now: datetime, *, any_union
                 f"{_ballot_who(kb, b)} on {b.subject}, {when}.")
     else:
         text = f"No open {_ballot_who(kb, b)} ballot is known. The most recent, on {b.subject}, {when}."
-    if b.result_known_from and b.result_known_from.last <= now and b.outcome:
+    # (its result only when the question was about that union's ballot: asked whether any ballot is open, the
+    # result of the last one is a neighbouring fact)
+    if not any_union and b.result_known_from and b.result_known_from.last <= now and b.outcome:
         text += " " + _result_sentence(b, now)
     return text + sources_block([b], now)
 

@@ -11,6 +11,7 @@ from bot.answering.selection import NEAR, _distinguished, _entities, _load, _ran
 from bot.answering.time import _windows
 from bot.answering.understanding import Understanding
 from bot.catalog import BallotKey, known_by
+from bot.clock import fmt_day
 from bot.knowledge import KnowledgeBase
 
 
@@ -92,6 +93,11 @@ def handle_ballots(kb: KnowledgeBase, u: Understanding, now: datetime) -> Result
     if u.intent == "ballot_deadline" or u.order == "next" or (u.answer_type == "date" and u.tense == "future"):
         open_now = _distinguished(kb, u, [b for b in ballots if b.closes and b.closes.last >= now],
                                   lambda b: b.subject)
+        if u.order == "next" and len(open_now) > 1:
+            # 'when does the next ballot close?': the one closing soonest (and any closing the same day)
+            open_now.sort(key=lambda b: b.closes.last)  # type: ignore[union-attr]
+            first_day = fmt_day(open_now[0].closes.last)  # type: ignore[union-attr]
+            open_now = [b for b in open_now if fmt_day(b.closes.last) == first_day]  # type: ignore[union-attr]
         if 1 < len(open_now) <= 12:
             open_now = national_first(kb, u, open_now, lambda b: b.subject)  # a local vote after the national one
         if open_now:

@@ -478,9 +478,13 @@ def _intent(u: Understanding) -> str:
     if _has("offer", t) and u.answer_type == "count" and re.search(r"\bhow much\b", t) and not re.search(r"\bcost", t):
         return "pay_offer"  # 'how much is the pay rise in the deal they accepted': the offer's terms
     if _has("ballot", t):
+        column = u.has("mandate") or u.has("field_turnout") or u.has("field_votes")
         if _has("deadline", t) and (re.search(r"\bwhen\b|\bdeadline\b|\buntil\b|\bhow long\b|\bdays\b", t)
-                                     or u.answer_type == "status"):
-            return "ballot_deadline"  # 'are there any open ballots?', 'is the ballot still open?': whether, not how
+                                     or not column and (u.answer_type == "status" or (
+                                         u.tense != "past" and "result" not in u.answer_types))):
+            # also 'are there any open ballots?', 'is the ballot still open?', 'what ballots are live atm?':
+            # whether one is open now, not the results of past ones
+            return "ballot_deadline"
         return "ballot_result"
     if u.order == "longest" or (u.order == "most" and _has("figure", t)):
         return "comparison"

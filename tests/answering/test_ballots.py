@@ -108,7 +108,19 @@ def test_are_there_any_open_ballots_says_none_is_open_rather_than_giving_past_re
     a = ask("are there any open ballots?", "2026-12-02T10:00")
     assert a.intent == "ballot_deadline"
     assert a.text.startswith("No ballot is open in my knowledge base (at 2 December 2026)")
-    assert "mandate won" not in a.text  # not a list of old strike-ballot results
+    assert "mandate won" not in a.text and "53%" not in a.text  # not old results, nor the last one's
+    assert "29 June 2026" in a.text  # the most recent one, named with its date
+
+
+def test_ballots_live_right_now_are_status_questions(ask) -> None:
+    for q in ("what ballots are live atm?", "is any union balloting right now?", "any ballots open?"):
+        a = ask(q, "2023-04-05T10:00")
+        assert a.intent == "ballot_deadline" and "14 April 2023" in a.text, q
+
+
+def test_the_next_ballot_to_close_is_the_soonest_one_only(ask) -> None:
+    a = ask("when does the next ballot close?", "2023-04-02T10:00")
+    assert "14 April 2023" in a.text and "25 April" not in a.text and "28 April" not in a.text
 
 
 def test_is_a_named_ballot_still_open(ask) -> None:
