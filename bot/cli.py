@@ -73,7 +73,8 @@ def resolve_now(now_text: str | None):  # noqa: ANN201
     try:
         return parse_now(now_text)
     except DateParseError as exc:
-        raise click.BadParameter(str(exc), param_hint="--now") from exc
+        # (click names the option itself: "Invalid value for --now: 'garbage' is not ISO 8601 …")
+        raise click.BadParameter(str(exc).removeprefix("--now ").strip(), param_hint="--now") from exc
 
 
 def open_kb(settings: Settings, *, build_if_missing: bool = True) -> KnowledgeBase:
@@ -221,7 +222,10 @@ def ask(question: tuple[str, ...], as_json: bool, quote: bool, now_text: str | N
 
     now = resolve_now(now_text)
     text = " ".join(question)
-    quick = None if as_json else small_talk_text(text)
+    if not text.strip():
+        raise CliError('Nothing asked: give a question, e.g. strikebot ask "when is the next strike?"', 1)
+    # (a greeting is answered as one, except with --json or --quote: then it is a question with nothing to show)
+    quick = None if as_json or quote else small_talk_text(text)
     if quick:
         click.echo(quick)
         return

@@ -121,6 +121,13 @@ def test_ask_quote(tmp_path: Path, real_kb_path: Path) -> None:
     assert source.startswith("Source: NHS England publishes data on the April 2023 junior doctor strike")
     none = run(_env(tmp_path, real_kb_path), "ask", "--quote", "what is the capital of France?")
     assert "Nothing to quote" in one_clean_line(none, 1)
+    greeting = run(_env(tmp_path, real_kb_path), "ask", "--quote", "hello")  # nothing to quote either
+    assert "Nothing to quote" in one_clean_line(greeting, 1)
+
+
+def test_an_empty_question_is_bad_input(tmp_path: Path, real_kb_path: Path) -> None:
+    for blank in ("", "   "):
+        assert "Nothing asked" in one_clean_line(run(_env(tmp_path, real_kb_path), "ask", blank), 1)
 
 
 def test_help_lists_the_same_verbs_as_slack(tmp_path: Path, real_kb_path: Path) -> None:
