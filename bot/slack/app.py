@@ -122,6 +122,8 @@ class Deps:
         max_workers=LISTENER_POOL, thread_name_prefix="strikebot-work"))
     gate: AckGate = field(default_factory=AckGate)
     _memory: OrderedDict = field(default_factory=OrderedDict)  # keys claimed while the database was away
+    # replies posted under such claims, to be recorded in the database once it is back (`flush_memory_claims`)
+    unrecorded: list = field(default_factory=list)
     _memory_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def remember(self, keys: list[str]) -> bool:
@@ -237,7 +239,12 @@ def start_claim_resumer(app: App, *, stop_event: threading.Event,
     from bot.slack.delivery import resume_expired
 
     deps = deps_of(app)
+    from bot.slack.delivery import flush_memory_claims
+
     every = interval_s if interval_s is not None else max(0.5, min(60.0, deps.lease.total_seconds() / 2))
+    # claims made in memory (the database away at ack time) are written to it as soon as it is back, every second
+    start_periodic("strikebot-memory-claims", lambda: flush_memory_claims(deps), stop_event=stop_event,
+                   interval_s=min(every, 1.0))
     return start_periodic("strikebot-claims", lambda: resume_expired(deps, app.client), stop_event=stop_event,
                           interval_s=every, on_stop=deps.state.close)
 
@@ -328,6 +335,9 @@ class Claim:
     durable: bool = True
     since: datetime | None = None
     message_keys: tuple[str | None, str | None] = (None, None)
+    # a retry from Slack: an earlier delivery may have been answered by a process that then died, so look for
+    # that reply (by its metadata) before posting
+    settle_first: bool = False
 
 
 def admit(deps: Deps, body: dict, *, team: str | None, bot_user_id: str | None,
@@ -370,7 +380,8 @@ def admit(deps: Deps, body: dict, *, team: str | None, bot_user_id: str | None,
     if owner is None:
         log.info("duplicate delivery of event %s ignored (retry %s)", key, retry or body.get("retry_attempt"))
         return False, None
-    return True, Claim(key, owner, 1, durable, since=now, message_keys=(mkey, ckey))
+    return True, Claim(key, owner, 1, durable, since=now, message_keys=(mkey, ckey),
+                       settle_first=retry is not None or bool(body.get("retry_attempt")))
 
 
 def _guard(deps: Deps) -> Callable:

@@ -90,7 +90,8 @@ def reply_to_event(deps: Deps, client: WebClient, event: dict, *, bot_user_id: s
 
     question = slack_to_plain(event.get("text"), bot_user_id=bot_user_id)
     msg = answer_reply(deps, question, user_id=event["user"], team=team)
-    post_reply(deps, client, event, msg, thread_ts=thread_of(event), claim=claim, resumed=resumed)
+    post_reply(deps, client, event, msg, thread_ts=thread_of(event), claim=claim,
+               resumed=resumed or bool(claim and claim.settle_first))
 
 
 def thread_of(event: dict) -> str | None:
@@ -134,16 +135,20 @@ def post_reply(deps: Deps, client: WebClient, event: dict, msg: blocks.Message, 
     when nothing was posted (yet)."""
     channel = event["channel"]
     key = claim.key if claim else ""
-    if claim is not None and claim.durable and resumed:
+    if claim is not None and resumed and (claim.durable or claim.settle_first):
         try:
             found = find_reply(client, channel, thread_ts, event["ts"], key)
         except Exception as exc:  # noqa: BLE001 - cannot settle it now: try again later
-            _retry_later(deps, client, event, claim, f"lookup failed: {outcome_of(exc)}", thread_ts)
-            return None
+            if not claim.durable:
+                found = None  # a retry claimed in memory cannot be deferred: answer it (the lookup failed)
+            else:
+                _retry_later(deps, client, event, claim, f"lookup failed: {outcome_of(exc)}", thread_ts)
+                return None
         if found:
             _count("settled_already_posted")
             log.info("reply for %s was already posted (ts %s): not posting again", key, found)
-            deps.state.finish_event(key, claim.owner, deps.wall(), reply_ts=found)
+            if claim.durable:
+                deps.state.finish_event(key, claim.owner, deps.wall(), reply_ts=found)
             return found
     if claim is not None and claim.durable and not _fresh(deps, claim) and not _still_held(deps, claim):
         _count("lost_claim")
@@ -196,8 +201,29 @@ def _record_memory_claim(deps: Deps, claim: Claim) -> None:
     try:
         deps.state.claim_event(claim.key, deps.wall(), message_key=mkey, client_msg_key=ckey)
     except StateUnavailable as exc:
-        log.warning("reply for %s posted; the state database is still away, so only this process knows (%s)",
+        log.warning("reply for %s posted; the state database is still away: recording it once it is back (%s)",
                     claim.key, exc)
+        with deps._memory_lock:
+            deps.unrecorded.append(claim)
+
+
+def flush_memory_claims(deps: Deps) -> int:
+    """Record in the state database the events answered under claims made in memory whose first try to record
+    them failed (`_record_memory_claim`); called every second by the claim resumer's companion thread. Returns
+    how many were recorded now; the rest wait for the next call."""
+    with deps._memory_lock:
+        pending, deps.unrecorded = deps.unrecorded, []
+    done = 0
+    for i, claim in enumerate(pending):
+        mkey, ckey = claim.message_keys
+        try:
+            deps.state.claim_event(claim.key, deps.wall(), message_key=mkey, client_msg_key=ckey)
+            done += 1
+        except StateUnavailable:
+            with deps._memory_lock:
+                deps.unrecorded[:0] = pending[i:]  # still away: keep the rest, oldest first
+            break
+    return done
 
 
 def _fresh(deps: Deps, claim: Claim) -> bool:

@@ -176,7 +176,10 @@ class SlackWSGI:
         try:
             if ctype == "application/json":
                 body = json.loads(text)
-                return body if isinstance(body, dict) else (400, "Bad Request")
+                if not isinstance(body, dict) or (body.get("type") == "event_callback"
+                                                  and not isinstance(body.get("event"), dict)):
+                    return 400, "Bad Request"  # (an event_callback's event is always an object)
+                return body
             form = {k: v[0] for k, v in parse_qs(text, strict_parsing=bool(text)).items()}
             if "payload" in form:
                 body = json.loads(form["payload"])
