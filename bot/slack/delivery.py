@@ -90,8 +90,7 @@ def reply_to_event(deps: Deps, client: WebClient, event: dict, *, bot_user_id: s
 
     question = slack_to_plain(event.get("text"), bot_user_id=bot_user_id)
     msg = answer_reply(deps, question, user_id=event["user"], team=team)
-    post_reply(deps, client, event, msg, thread_ts=thread_of(event), claim=claim,
-               resumed=resumed or bool(claim and claim.settle_first))
+    post_reply(deps, client, event, msg, thread_ts=thread_of(event), claim=claim, resumed=resumed)
 
 
 def thread_of(event: dict) -> str | None:
@@ -135,12 +134,15 @@ def post_reply(deps: Deps, client: WebClient, event: dict, msg: blocks.Message, 
     when nothing was posted (yet)."""
     channel = event["channel"]
     key = claim.key if claim else ""
-    if claim is not None and resumed and (claim.durable or claim.settle_first):
+    if claim is not None and (claim.durable and resumed or claim.settle_first):
         try:
             found = find_reply(client, channel, thread_ts, event["ts"], key)
         except Exception as exc:  # noqa: BLE001 - cannot settle it now: try again later
-            if not claim.durable:
-                found = None  # a retry claimed in memory cannot be deferred: answer it (the lookup failed)
+            if not (claim.durable and resumed):
+                # a retry's look is a precaution (a workspace installed before the history scopes cannot look
+                # at all): answer it rather than defer it into an apology
+                log.info("could not look for an earlier reply to retried %s (%s): answering", key, outcome_of(exc))
+                found = None
             else:
                 _retry_later(deps, client, event, claim, f"lookup failed: {outcome_of(exc)}", thread_ts)
                 return None

@@ -267,6 +267,19 @@ def test_a_retry_is_not_answered_again_when_its_reply_is_already_in_the_thread(b
     assert [p["text"] for p in bot.posts()] == ["the answer, posted by a process that then died"]
 
 
+def test_a_retry_whose_look_for_an_earlier_reply_fails_is_answered_not_deferred(bot, engine):
+    """A workspace installed before the history scopes cannot look (missing_scope): the retry is answered at
+    once, as before the look existed, instead of being deferred towards an apology."""
+    bot.fake.script("conversations.replies", not_ok("missing_scope"))
+    _, ev = bot.mention("how many appointments were rescheduled in the april 2023 strike?", event_id="Ev0NOSCOPE",
+                        retry=1)
+    bot.fake.wait_for("chat.postMessage")
+    bot.settle(0.3)
+    posts = bot.posts()
+    assert len(posts) == 1 and posts[0]["text"].startswith("answer to how many appointments")
+    assert posts[0]["thread_ts"] == ev["ts"] and bot.fake.of("conversations.replies")  # it did try to look
+
+
 def test_a_claim_made_in_memory_is_recorded_in_the_database_once_its_reply_is_out(bot, engine):
     """The database was locked at ack time but free by the time the reply went out: the event is then recorded
     as done there, with its message identity, so other processes and instances drop its retries too."""
