@@ -202,21 +202,29 @@ def test_a_locked_state_database_does_not_delay_the_ack(bot, engine):
     assert len(bot.posts()) == 1
 
 
+def _answered_through_a_lock(bot, event_id: str) -> dict:  # noqa: ANN001 - the SlackTestBot
+    """Mention the bot while another writer holds the state database, until well after its reply is posted
+    (its attempt to record the claim after the post times out, 0.2 s, meanwhile); then release the lock.
+    Returns the event."""
+    lock = sqlite3.connect(bot.state.path, timeout=1)
+    lock.execute("BEGIN IMMEDIATE")
+    try:
+        sent, ev = bot.mention("asked while the database is locked", event_id=event_id)
+        assert sent.status == 200
+        bot.fake.wait_for("chat.postMessage")
+        bot.settle(0.6)
+    finally:
+        lock.rollback()
+        lock.close()
+    return ev
+
+
 def test_an_event_answered_while_the_database_was_locked_is_not_answered_again_after(bot, engine):
     """Answered from a claim in memory while another writer held the database (through the post, so the event
     could not be recorded there either); once the database is free again, Slack's retry and the same message
     under another event id are still dropped. (Found by a trial: both were claimed in the database afterwards
     and answered a second time.)"""
-    lock = sqlite3.connect(bot.state.path, timeout=1)
-    lock.execute("BEGIN IMMEDIATE")
-    try:
-        sent, ev = bot.mention("asked while the database is locked", event_id="Ev0LOCKED")
-        assert sent.status == 200
-        bot.fake.wait_for("chat.postMessage")
-        bot.settle(0.6)  # the bot's attempt to record the claim after its post times out (0.2 s) meanwhile
-    finally:
-        lock.rollback()
-        lock.close()
+    ev = _answered_through_a_lock(bot, "Ev0LOCKED")
     assert bot.state.event_claim("T0TEST:Ev0LOCKED") is None  # only this process's memory knows it
     assert bot.event(ev, event_id="Ev0LOCKED", retry=1).status == 200  # Slack's retry, database free again
     assert bot.event(ev, event_id="Ev0LOCKED2").status == 200  # the same message under another event id
@@ -230,16 +238,7 @@ def test_a_claim_made_in_memory_is_recorded_once_the_database_is_back(make_bot, 
     worker or a restarted process drops its retries too. (Found by a second trial: with two workers, 37 of 50
     such messages were answered twice.)"""
     bot = make_bot(resume_every=0.5)
-    lock = sqlite3.connect(bot.state.path, timeout=1)
-    lock.execute("BEGIN IMMEDIATE")
-    try:
-        sent, ev = bot.mention("asked while the database is locked", event_id="Ev0LATE")
-        assert sent.status == 200
-        bot.fake.wait_for("chat.postMessage")
-        bot.settle(0.6)
-    finally:
-        lock.rollback()
-        lock.close()
+    ev = _answered_through_a_lock(bot, "Ev0LATE")
     deadline = time.monotonic() + 5
     while (claim := bot.state.event_claim("T0TEST:Ev0LATE")) is None and time.monotonic() < deadline:
         time.sleep(0.1)
